@@ -1,0 +1,29 @@
+/* rootfs.h — the container's file-system view: mounts, devices, pivot_root, masked and read-only paths.
+ *
+ * Runs in the container's init process, inside its new mount namespace, before the user's program.
+ * Every destination inside the rootfs is resolved by fd (openat2 RESOLVE_IN_ROOT) and mounted through
+ * that fd (/proc/self/fd/N or move_mount), never by joining strings: the rootfs is hostile.
+ * It knows nothing of processes, cgroups or the state dir.
+ */
+#ifndef HULL_RUNTIME_ROOTFS_H
+#define HULL_RUNTIME_ROOTFS_H
+
+#include <stdbool.h>
+#include "oci/spec.h"
+
+struct rootfs_opts {
+	const char *bundle;      /* absolute bundle dir (relative mount sources are taken from here) */
+	const char *rootfs;      /* absolute path of the rootfs (root.path resolved against bundle) */
+	bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+	bool in_userns;          /* devices are bind-mounted from the host instead of mknod */
+	int console_fd;          /* pty slave to bind on /dev/console, or -1 */
+};
+
+/* Steps before the createContainer hooks: propagation of "/", bind of the rootfs onto itself, every
+ * spec mount in order, linux.devices and the default devices, /dev symlinks, /dev/ptmx, /dev/console. */
+int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err);
+/* Steps after them: pivot_root (or chroot), maskedPaths, readonlyPaths, read-only root,
+ * rootfsPropagation. On return the process's root and cwd are the container's "/". */
+int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err);
+
+#endif

@@ -1,0 +1,198 @@
+/* fs.c — see fs.h. */
+#include "util/fs.h"
+#include "util/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, unsigned long long extra_resolve,
+		    struct hull_err **err)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve,
+	};
+	int fd;
+	do
+		fd = (int)sys_openat2(rootfd, path, &how);
+	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0)
+		return hull_err_sys(err, "openat2 %s", path);
+	return fd;
+}
+
+int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, struct hull_err **err)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	_cleanup_fd_ int cur = fs_open_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0, 0, err);
+	if (cur < 0)
+		return -1;
+	char *save = NULL;
+	for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, ".") == 0)
+			continue;
+		/* Each step resolves against the real root again so ".." and symlinks stay confined. */
+		if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST && strcmp(comp, "..") != 0)
+			return hull_err_sys(err, "mkdir %s (in %s)", comp, path);
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+		/* Resolve the component relative to cur, but a symlink in it must stay inside rootfd: resolve
+		 * the prefix so far from the root instead. */
+		size_t prefix_len = (size_t)(comp - copy) + strlen(comp);
+		_cleanup_free_ char *prefix = strndup(path, prefix_len);
+		int next = (int)sys_openat2(rootfd, prefix, &how);
+		if (next < 0)
+			return hull_err_sys(err, "open %s", prefix);
+		close(cur);
+		cur = next;
+	}
+	return steal_fd(&cur);
+}
+
+int fs_mkfile_in_root(int rootfd, const char *path, mode_t mode, struct hull_err **err)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		_cleanup_fd_ int d = fs_mkdir_p_in_root(rootfd, *dir ? dir : "/", 0755, err);
+		if (d < 0)
+			return -1;
+	}
+	int fd = fs_open_in_root(rootfd, path, O_PATH, 0, 0, NULL);
+	if (fd >= 0)
+		return fd;
+	_cleanup_fd_ int wfd = fs_open_in_root(rootfd, path, O_CREAT | O_WRONLY | O_NOFOLLOW, mode, 0, err);
+	if (wfd < 0)
+		return -1;
+	return fs_open_in_root(rootfd, path, O_PATH, 0, 0, err);
+}
+
+int fs_mkdir_p(const char *path, mode_t mode, struct hull_err **err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return hull_err_sys(err, "mkdir %s", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return hull_err_sys(err, "mkdir %s", p);
+	return 0;
+}
+
+int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), ".%s.tmp-%d", name, (int)getpid());
+	_cleanup_fd_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return hull_err_sys(err, "create %s", tmp);
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			hull_err_sys(err, "write %s", tmp);
+			unlinkat(dirfd, tmp, 0);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		hull_err_sys(err, "commit %s", name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_err **err)
+{
+	_cleanup_fd_ int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return hull_err_sys(err, "open %s", path);
+	size_t len = strlen(data);
+	ssize_t n = write(fd, data, len);
+	if (n < 0)
+		return hull_err_sys(err, "write %s", path);
+	if ((size_t)n != len)
+		return hull_err_set(err, EIO, "write %s: short write", path);
+	return 0;
+}
+
+char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct hull_err **err)
+{
+	_cleanup_fd_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		hull_err_sys(err, "open %s", path);
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			hull_err_sys(err, "read %s", path);
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int fs_rmtree_at(int parentfd, const char *name, struct hull_err **err)
+{
+	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return hull_err_sys(err, "unlink %s", name);
+	int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hull_err_sys(err, "open %s", name);
+	_cleanup_dir_ DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return hull_err_sys(err, "opendir %s", name);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fs_rmtree_at(dirfd(d), de->d_name, err) < 0)
+			return hull_err_wrap(err, "%s", name);
+	}
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return hull_err_sys(err, "rmdir %s", name);
+	return 0;
+}
