@@ -102,6 +102,7 @@ def _build_template():
         if not os.path.exists(HELPER):
             raise RuntimeError("%s missing: run make first" % HELPER)
         d = tempfile.mkdtemp(prefix="hulltest-rootfs-", dir=TMP)
+        os.chmod(d, 0o755)
         for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "root",
                     "home/hulltest", "var/tmp", "run", "mnt"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
@@ -158,6 +159,7 @@ class Bundle:
     def __init__(self, args=None, cid=None, terminal=False, cgroup=True, readonly=False):
         self.id = cid or unique_id()
         self.path = tempfile.mkdtemp(prefix="hulltest-bundle-", dir=TMP)
+        os.chmod(self.path, 0o755)  # a user namespace's root (an unprivileged host uid) must reach rootfs/
         self.rootfs = os.path.join(self.path, "rootfs")
         # cp -a keeps the symlinks and is much faster than copytree for ~300 entries.
         subprocess.run(["cp", "-a", _build_template(), self.rootfs], check=True)
@@ -732,6 +734,7 @@ def runtime_feature_skip(rt, feature):
         "scheduler": "runc 1.1.5 ignores process.scheduler (added in runc 1.2)",
         "ioprio": "runc 1.1.5 ignores process.ioPriority (added in runc 1.2)",
         "idmapped": "runc 1.1.5 has no idmapped mounts",
+        "domainname": "runc 1.1.5 ignores the domainname field",
     }
     if rt.is_runc and feature in runc_lacks:
         return runc_lacks[feature]
