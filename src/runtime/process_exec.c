@@ -90,9 +90,11 @@ char *process_find_executable(const char *file, char *const env[], size_t n_env,
 			if (check_executable(cand, &stat_failed) == 0) {
 				if (cand[0] != '/') {
 					free(cand);
-					hull_err_set(err, EACCES,
+					hull_err_set(err, 0,
 						     "exec: \"%s\": cannot run executable found relative to current directory",
 						     file);
+					if (err && *err)
+						(*err)->errnum = EACCES;
 					return NULL;
 				}
 				trace_end(t, "lookup %s in $PATH: %s", file, cand);
