@@ -248,8 +248,12 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 		pump_stderr(stderr_r, &tail);
 	trace_end(t, "hook %s[%zu] %s", kind, idx, h->path);
 
-	if (timed_out)
-		return hull_err_set(err, ETIMEDOUT, "hook %s[%zu] %s: timed out after %ds", kind, idx, h->path, h->timeout);
+	if (timed_out) {
+		hull_err_set(err, 0, "hook %s[%zu] %s: timed out after %ds", kind, idx, h->path, h->timeout);
+		if (err && *err)
+			(*err)->errnum = ETIMEDOUT; /* kept for callers, not appended to the message */
+		return -1;
+	}
 	_cleanup_free_ char *text = tail_text(&tail);
 	if (WIFSIGNALED(status))
 		return hull_err_set(err, 0, "hook %s[%zu] %s: killed by signal %s%s%s", kind, idx, h->path,
