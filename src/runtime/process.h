@@ -8,7 +8,7 @@
  *
  * Call order in the container's init (and in `exec`), as runc does:
  *   [before joining the cgroup]  process_set_exec_cpu_affinity(0, initial)
- *   process_join_session_keyring(id)        unless --no-new-keyring (needs the mount/user ns set up)
+ *   process_join_session_keyring(id, …)     unless --no-new-keyring (after entering the user ns)
  *   process_set_hostname(host, domain)      in the new UTS namespace
  *   process_apply_sysctl(...)               after /proc is mounted, before pivot_root's readonly /proc/sys
  *   process_set_oom_score_adj, process_set_rlimits, process_set_scheduler, process_set_io_priority,
@@ -76,10 +76,11 @@ int process_apply_sysctl(const struct spec_kv *kv, size_t n, struct hull_err **e
 /* sethostname(host) / setdomainname(domain); NULL skips either. */
 int process_set_hostname(const char *host, const char *domain, struct hull_err **err);
 
-/* keyctl(KEYCTL_JOIN_SESSION_KEYRING, "_ses.<id>") (id NULL: "_ses"), then set its permissions as runc
- * does (possessor all but setattr; user view|read|search|link). ENOSYS/EACCES from a kernel or seccomp
- * that forbids keyrings is logged and ignored, as runc does. */
-int process_join_session_keyring(const char *id, struct hull_err **err);
+/* keyctl(KEYCTL_JOIN_SESSION_KEYRING, "_ses.<id>") so the container does not share the caller's session
+ * keyring. set_perms (the container's init; not `exec`, which joins the existing one): keep the
+ * keyring's permissions and add search for the owning uid, or for "other" when in_userns, as runc.
+ * ENOSYS (no keyrings) is logged and ignored, as runc; any other error fails. */
+int process_join_session_keyring(const char *id, bool set_perms, bool in_userns, struct hull_err **err);
 
 /* Resolve args[0] as runc (Go's exec.LookPath): a name with "/" is checked as is; otherwise each PATH
  * entry of env (an empty entry meaning ".") is tried. Errors, as runc prints them:
@@ -101,5 +102,7 @@ int process_close_fds(int keep_up_to, struct hull_err **err);
 /* Mark every fd above keep_up_to close-on-exec instead (close_range CLOSE_RANGE_CLOEXEC, same
  * fallback): for fds the init still needs until execve itself (the sync socket, the exec fifo). */
 int process_cloexec_fds(int keep_up_to, struct hull_err **err);
+/* The fallback of both, on its own (exposed for tests): walk /proc/self/fd. */
+int process_close_fds_procfs(int keep_up_to, bool cloexec, struct hull_err **err);
 
 #endif
