@@ -28,14 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* In a child: report the first failed check on stderr and exit 1. */
-#define CHECK(cond)                                                                                     \
-	do {                                                                                            \
-		if (!(cond)) {                                                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);       \
-			_exit(1);                                                                       \
-		}                                                                                       \
-	} while (0)
+#include "test_process_child.h"
 #define CHECK_OK(call)                                                                                  \
 	do {                                                                                            \
 		struct hull_err *e_ = NULL;                                                             \
