@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -63,6 +65,43 @@ static void test_open_pty(void **state)
 	hull_err_free(err);
 	close(m);
 	close(s);
+}
+
+/* In a private mount namespace: a planted /dev/pts/ptmx is refused; with /proc hidden, the pty is still
+ * allocated (the direct-open fallback) and checked. */
+static void test_open_pty_hostile_and_without_proc(void **state)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		CHECK(unshare(CLONE_NEWNS) == 0);
+		CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+		CHECK(mount("hull-process-test", "/dev/pts", "tmpfs", 0, NULL) == 0);
+		int f = open("/dev/pts/ptmx", O_CREAT | O_WRONLY, 0666);
+		CHECK(f >= 0);
+		close(f);
+		int m = -1, s = -1;
+		struct hull_err *err = NULL;
+		CHECK(console_open_pty(&m, &s, &err) < 0);
+		CHECK(strstr(err->msg, "/dev/pts/ptmx is not on a devpts mount") != NULL);
+		hull_err_free(err), err = NULL;
+		CHECK(umount2("/dev/pts", MNT_DETACH) == 0);
+
+		CHECK(mount("hull-process-test", "/proc", "tmpfs", 0, NULL) == 0);
+		if (console_open_pty(&m, &s, &err) < 0) {
+			fprintf(stderr, "without /proc: %s\n", err->msg);
+			_exit(1);
+		}
+		CHECK(isatty(s) && write(s, "y", 1) == 1);
+		char c = 0;
+		CHECK(read(m, &c, 1) == 1 && c == 'y');
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static void check_same_pty(int a, int b)
@@ -338,6 +377,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_pty),
+		cmocka_unit_test(test_open_pty_hostile_and_without_proc),
 		cmocka_unit_test(test_send_recv_socketpair),
 		cmocka_unit_test(test_send_via_socket_path),
 		cmocka_unit_test(test_make_controlling),
