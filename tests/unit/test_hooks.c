@@ -147,10 +147,10 @@ static void test_exec_failure_and_signal(void **state_)
 	assert_string_equal(err->msg, want);
 	hull_err_free(err), err = NULL;
 
-	_cleanup_free_ char *p = script("segv.sh", "kill -SEGV $$");
+	_cleanup_free_ char *p = script("term.sh", "kill -TERM $$");
 	struct spec_hook s = { .path = p };
 	assert_int_equal(hooks_run(&s, 1, "poststart", state, &err), -1);
-	_cleanup_free_ char *want2 = xasprintf("hook poststart[0] %s: killed by signal SIGSEGV", p);
+	_cleanup_free_ char *want2 = xasprintf("hook poststart[0] %s: killed by signal SIGTERM", p);
 	assert_string_equal(err->msg, want2);
 	hull_err_free(err);
 }

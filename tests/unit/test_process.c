@@ -439,7 +439,29 @@ static void child_keyring(void *arg)
 	CHECK((strtoul(perm, NULL, 16) & 0x00080000) != 0);
 }
 
-static void test_session_keyring(void **state) { assert_int_equal(in_child(child_keyring, NULL), 0); }
+/* In a user namespace the container's processes are "other" to the keyring's owner: search for others. */
+static void child_keyring_userns(void *arg)
+{
+	CHECK(unshare(CLONE_NEWUSER) == 0);
+	write_proc("/proc/self/setgroups", "deny");
+	write_proc("/proc/self/uid_map", "0 0 1");
+	write_proc("/proc/self/gid_map", "0 0 1");
+	CHECK_OK(process_join_session_keyring("hull-process-userns", true, true, &e_));
+	long id = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0, 0);
+	char desc[256] = { 0 };
+	CHECK(id > 0 && syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1, 0) > 0);
+	CHECK(strstr(desc, ";_ses.hull-process-userns") != NULL);
+	char *perm = desc;
+	for (int i = 0; i < 3; i++)
+		perm = strchr(perm, ';') + 1;
+	CHECK((strtoul(perm, NULL, 16) & 0x00000008) != 0);
+}
+
+static void test_session_keyring(void **state)
+{
+	assert_int_equal(in_child(child_keyring, NULL), 0);
+	assert_int_equal(in_child(child_keyring_userns, NULL), 0);
+}
 
 /* ---- scheduling, I/O priority, affinity, personality ---- */
 
