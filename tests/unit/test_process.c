@@ -9,6 +9,7 @@
 #include "runtime/process.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -421,7 +422,26 @@ static void child_hostname(void *arg)
 	CHECK(strcmp(un.domainname, "hull-proc-domain") == 0);
 }
 
-static void test_hostname(void **state) { assert_int_equal(in_child(child_hostname, NULL), 0); }
+/* --trace: the step is reported with its arguments. */
+static void child_hostname_traced(void *arg)
+{
+	int fd = (int)syscall(SYS_memfd_create, "hull-trace", 0);
+	CHECK(fd >= 0);
+	hull_trace_init(fd);
+	CHECK(unshare(CLONE_NEWUTS) == 0);
+	CHECK_OK(process_set_hostname("hull-traced", NULL, &e_));
+	hull_trace_init(-1);
+	char buf[512] = { 0 };
+	CHECK(pread(fd, buf, sizeof(buf) - 1, 0) > 0);
+	CHECK(strstr(buf, "[trace ") != NULL);
+	CHECK(strstr(buf, "hostname hull-traced domainname -") != NULL);
+}
+
+static void test_hostname(void **state)
+{
+	assert_int_equal(in_child(child_hostname, NULL), 0);
+	assert_int_equal(in_child(child_hostname_traced, NULL), 0);
+}
 
 static void child_keyring(void *arg)
 {
