@@ -192,8 +192,13 @@ int process_set_oom_score_adj(int score, struct hull_err **err)
 		return hull_err_wrap(err, "oomScoreAdj");
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d", score);
-	if (write_all(fd, buf, (size_t)n) < 0)
+	if (write_all(fd, buf, (size_t)n) < 0) {
+		/* The kernel refuses going below the lowest value set so far without CAP_SYS_RESOURCE. */
+		if (errno == EACCES && prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1)
+			return hull_err_sys(err, "oomScoreAdj: write %d to /proc/self/oom_score_adj (lowering it needs "
+						 "CAP_SYS_RESOURCE, which is not in this process's bounding set)", score);
 		return hull_err_sys(err, "oomScoreAdj: write %d to /proc/self/oom_score_adj", score);
+	}
 	trace_end(t, "oom_score_adj %d", score);
 	return 0;
 }

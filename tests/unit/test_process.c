@@ -321,6 +321,16 @@ static void child_oom(void *arg)
 	int fd = open("/proc/self/oom_score_adj", O_RDONLY);
 	CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0);
 	CHECK(atoi(buf) == 500);
+	/* Going below the lowest value so far (0 here) needs CAP_SYS_RESOURCE: said so when it is missing. */
+	struct hull_err *err = NULL;
+	int r = process_set_oom_score_adj(-100, &err);
+	if (prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1) {
+		CHECK(r < 0 && err->errnum == EACCES);
+		CHECK(strstr(err->msg, "oomScoreAdj: write -100") != NULL);
+		CHECK(strstr(err->msg, "CAP_SYS_RESOURCE") != NULL);
+	} else {
+		CHECK(r == 0);
+	}
 }
 
 static void test_oom_score_adj(void **state) { assert_int_equal(in_child(child_oom, NULL), 0); }
