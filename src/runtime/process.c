@@ -481,13 +481,21 @@ static int close_from(int keep_up_to, bool cloexec, struct hull_err **err)
 	if (keep_up_to < -1)
 		keep_up_to = -1;
 	uint64_t t = trace_begin();
+	/* The trace fd itself is about to go: report the step first, and stop tracing so that a later
+	 * trace line cannot land in a file that reuses the number. */
+	bool closes_trace = !cloexec && hull_trace_fd > keep_up_to;
+	if (closes_trace) {
+		trace_end(t, "close fds above %d (tracing stops here)", keep_up_to);
+		hull_trace_fd = -1;
+	}
 	if (syscall(SYS_close_range, (unsigned)(keep_up_to + 1), ~0U, cloexec ? CLOSE_RANGE_CLOEXEC : 0) < 0) {
 		if (errno != ENOSYS && errno != EINVAL && errno != EPERM)
 			return hull_err_sys(err, "close_range %d..", keep_up_to + 1);
 		if (process_close_fds_procfs(keep_up_to, cloexec, err) < 0)
 			return hull_err_wrap(err, "close fds above %d", keep_up_to);
 	}
-	trace_end(t, "%s fds above %d", cloexec ? "cloexec" : "close", keep_up_to);
+	if (!closes_trace)
+		trace_end(t, "%s fds above %d", cloexec ? "cloexec" : "close", keep_up_to);
 	return 0;
 }
 

@@ -89,6 +89,21 @@ static void test_defaults_inherit_env(void **state_)
 	unsetenv("HULL_HOOK_INHERITED");
 	_cleanup_free_ char *got = slurp("env.out");
 	assert_string_equal(got, "0|from-runtime\n");
+
+	/* With a default env (startContainer: the container process's), that replaces the caller's. */
+	char *def[] = { "HULL_HOOK_INHERITED=from-container" };
+	setenv("HULL_HOOK_INHERITED", "from-runtime", 1);
+	assert_int_equal(hooks_run_with_env(&h, 1, "startContainer", state, def, 1, &err), 0);
+	unsetenv("HULL_HOOK_INHERITED");
+	_cleanup_free_ char *got2 = slurp("env.out");
+	assert_string_equal(got2, "0|from-container\n");
+
+	/* A hook's own env wins over the default. */
+	char *own[] = { "HULL_HOOK_INHERITED=own" };
+	struct spec_hook h2 = { .path = path, .env = own, .n_env = 1 };
+	assert_int_equal(hooks_run_with_env(&h2, 1, "startContainer", state, def, 1, &err), 0);
+	_cleanup_free_ char *got3 = slurp("env.out");
+	assert_string_equal(got3, "0|own\n");
 }
 
 static void test_order_and_failure(void **state_)
