@@ -338,6 +338,32 @@ int process_set_exec_cpu_affinity(pid_t pid, const char *cpus, struct hull_err *
 	return 0;
 }
 
+/* ---- memory policy (runtime-spec 1.3 linux.memoryPolicy) ---- */
+
+#define HULL_MPOL_DEFAULT 0
+#define HULL_MPOL_LOCAL 4
+
+int process_set_memory_policy(const struct spec_memory_policy *mp, struct hull_err **err)
+{
+	/* A node list parses like a CPU list; cpu_set_t is a bitmask of unsigned longs, as set_mempolicy's
+	 * nodemask is. */
+	cpu_set_t nodes;
+	CPU_ZERO(&nodes);
+	bool has_nodes = mp->nodes && *skip_ws(mp->nodes);
+	if (has_nodes && process_parse_cpu_list(mp->nodes, &nodes, err) < 0)
+		return hull_err_wrap(err, "linux.memoryPolicy.nodes");
+	if (has_nodes && (mp->mode_num == HULL_MPOL_DEFAULT || mp->mode_num == HULL_MPOL_LOCAL))
+		return hull_err_set(err, EINVAL, "linux.memoryPolicy: mode %s takes no nodes (got \"%s\")",
+				    mp->mode ? mp->mode : "?", mp->nodes);
+	uint64_t t = trace_begin();
+	if (syscall(SYS_set_mempolicy, mp->mode_num | (int)mp->flags, has_nodes ? (unsigned long *)&nodes : NULL,
+		    has_nodes ? (unsigned long)CPU_SETSIZE : 0UL) < 0)
+		return hull_err_sys(err, "linux.memoryPolicy: set_mempolicy %s nodes \"%s\" flags 0x%x",
+				    mp->mode ? mp->mode : "?", mp->nodes ? mp->nodes : "", mp->flags);
+	trace_end(t, "set_mempolicy %s nodes %s", mp->mode ? mp->mode : "?", mp->nodes ? mp->nodes : "-");
+	return 0;
+}
+
 /* ---- sysctl ---- */
 
 char *process_sysctl_path(const char *key, struct hull_err **err)

@@ -539,8 +539,31 @@ static void child_personality(void *arg)
 	CHECK(strstr(err->msg, "unknown domain \"WINDOWS\"") != NULL);
 }
 
+static void child_memory_policy(void *arg)
+{
+	struct spec_memory_policy mp = { .mode = "MPOL_BIND", .mode_num = 2 /* MPOL_BIND */, .nodes = "0" };
+	CHECK_OK(process_set_memory_policy(&mp, &e_));
+	int mode = -1;
+	unsigned long mask[16] = { 0 };
+	CHECK(syscall(SYS_get_mempolicy, &mode, mask, 1024UL, NULL, 0UL) == 0);
+	CHECK(mode == 2 && mask[0] == 1);
+	struct spec_memory_policy local = { .mode = "MPOL_LOCAL", .mode_num = 4 };
+	CHECK_OK(process_set_memory_policy(&local, &e_));
+	CHECK(syscall(SYS_get_mempolicy, &mode, NULL, 0UL, NULL, 0UL) == 0 && mode == 4);
+	struct hull_err *err = NULL;
+	struct spec_memory_policy bad = { .mode = "MPOL_LOCAL", .mode_num = 4, .nodes = "0" };
+	CHECK(process_set_memory_policy(&bad, &err) < 0);
+	CHECK(strstr(err->msg, "MPOL_LOCAL takes no nodes") != NULL);
+	hull_err_free(err), err = NULL;
+	/* A node this machine does not have. */
+	struct spec_memory_policy absent = { .mode = "MPOL_BIND", .mode_num = 2, .nodes = "1000" };
+	CHECK(process_set_memory_policy(&absent, &err) < 0);
+	CHECK(strstr(err->msg, "linux.memoryPolicy: set_mempolicy MPOL_BIND nodes \"1000\"") != NULL);
+}
+
 static void test_sched_ioprio_affinity_personality(void **state)
 {
+	assert_int_equal(in_child(child_memory_policy, NULL), 0);
 	assert_int_equal(in_child(child_scheduler, NULL), 0);
 	assert_int_equal(in_child(child_ioprio, NULL), 0);
 	assert_int_equal(in_child(child_affinity, NULL), 0);
