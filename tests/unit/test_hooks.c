@@ -199,6 +199,28 @@ static void test_no_fd_leak_and_stdout_inherited(void **state_)
 	assert_string_equal(out, "to-stdout\n");
 }
 
+/* Hooks as the parser gives them (config.json "hooks"), run by kind. */
+static void test_run_kind_from_parsed_spec(void **state_)
+{
+	_cleanup_free_ char *body = xasprintf("echo \"$1 $HULL_K\" >> %s/kind.out", dir);
+	_cleanup_free_ char *p = script("kind.sh", body);
+	_cleanup_free_ char *json = xasprintf(
+		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+		"\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"user\":{\"uid\":0,\"gid\":0}},"
+		"\"hooks\":{\"poststart\":[{\"path\":\"%s\",\"args\":[\"kind.sh\",\"a\"],\"env\":[\"HULL_K=1\"]},"
+		"{\"path\":\"%s\",\"args\":[\"kind.sh\",\"b\"],\"env\":[\"HULL_K=2\"],\"timeout\":5}]}}",
+		p, p);
+	struct hull_err *err = NULL;
+	struct spec *s = spec_parse(json, strlen(json), "config.json", &err);
+	if (!s)
+		fail_msg("%s", err->msg);
+	assert_int_equal(hooks_run_kind(s, HOOK_PRESTART, state, &err), 0); /* none: nothing runs */
+	assert_int_equal(hooks_run_kind(s, HOOK_POSTSTART, state, &err), 0);
+	spec_free(s);
+	_cleanup_free_ char *out = slurp("kind.out");
+	assert_string_equal(out, "a 1\nb 2\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_failure_and_signal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fd_leak_and_stdout_inherited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_kind_from_parsed_spec, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
