@@ -201,22 +201,27 @@ static void test_memfd_seal_blocks_overwrite(void **state)
 	assert_string_equal(before, after);
 }
 
+static int run_mode(const char *mode)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char arg[64];
+		snprintf(arg, sizeof(arg), "--selfseal-%s", mode);
+		execl(copy_path, copy_path, arg, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
 static double run_us(const char *mode, int runs)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < runs; i++) {
-		pid_t pid = fork();
-		if (pid == 0) {
-			char arg[64];
-			snprintf(arg, sizeof(arg), "--selfseal-%s", mode);
-			execl(copy_path, copy_path, arg, (char *)NULL);
-			_exit(127);
-		}
-		int st;
-		waitpid(pid, &st, 0);
-		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
+	for (int i = 0; i < runs; i++)
+		assert_int_equal(run_mode(mode), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return ((t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) / 1e3) / runs;
 }
@@ -233,21 +238,6 @@ static void test_seal_cost(void **state)
 		      base, sealed, sealed - base, (long long)st.st_size / 1024);
 	/* Timing on a shared 2-core VM is informational; run_us asserted every sealed run exited 0, i.e.
 	 * really ran from the read-only mount. */
-}
-
-static int run_mode(const char *mode)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		char arg[64];
-		snprintf(arg, sizeof(arg), "--selfseal-%s", mode);
-		execl(copy_path, copy_path, arg, (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
 }
 
 static void test_startup_refuses_foreign_binary(void **state)
