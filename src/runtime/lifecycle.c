@@ -8,6 +8,7 @@
 #include "runtime/launch.h"
 #include "runtime/plan.h"
 #include "runtime/seccomp.h"
+#include "runtime/selfseal.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -183,6 +184,14 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (!spec)
 		return -1;
 	trace_end(t, "parse config.json");
+	if (o->argv && selfseal_needed(spec)) {
+		/* Before anything exists on the host: on success this does not return (CVE-2019-5736). */
+		extern char **environ;
+		if (selfseal_ensure(o->argc, o->argv, environ, err) < 0) {
+			spec_free(spec);
+			return -1;
+		}
+	}
 	int ret = -1;
 	struct rollback rb = { .rootfd = -1, .id = o->id };
 	struct container *c = NULL;

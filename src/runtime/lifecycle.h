@@ -23,6 +23,9 @@ struct create_opts {
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;            /* --preserve-fds */
 	int listen_fds;              /* $LISTEN_FDS of the caller: passed on, and LISTEN_FDS/LISTEN_PID=1 set */
+	/* The whole command line, for the one re-exec from a sealed binary that a joined or shared pid
+	 * namespace needs (selfseal.h); NULL: the caller made sure already. */
+	int argc; char **argv;
 	/* run in the foreground with a terminal and no console socket: receives the pty master. */
 	int *console_master;
 };

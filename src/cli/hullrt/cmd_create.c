@@ -1,5 +1,6 @@
 /* cmd_create.c — `hullrt create` and `hullrt run` (runc's flags), on container_create/start. */
 #include "runtime/rterr.h"
+#include "cli/hullrt/args.h"
 #include "cli/hullrt/cli.h"
 #include "runtime/lifecycle.h"
 #include "runtime/state.h"
@@ -82,6 +83,7 @@ static int create_or_run(struct hullrt_globals *g, int argc, char **argv, bool r
 		return cli_fail(g, err);
 	}
 	o.id = argv[optind];
+	o.argv = cli_full_argv(g, argv, argc, &o.argc);
 	const char *lf = getenv("LISTEN_FDS");
 	if (lf && *lf && parse_count("LISTEN_FDS", lf, &o.listen_fds, &err) < 0)
 		return cli_fail(g, err);
