@@ -379,6 +379,9 @@ out:
 		close(console_peer);
 	seccomp_prog_free(sc);
 	container_close(c);
-	spec_free(spec);
+	if (ret == 0 && o->keep_spec)
+		*o->keep_spec = spec;
+	else
+		spec_free(spec);
 	return ret;
 }
