@@ -291,11 +291,22 @@ def test_lifecycle_delete_after_init_killed_outside(runtime, make_bundle):
     assert hh.cgroup_dirs(b.id) == []
 
 
-def test_lifecycle_delete_force_remains_of_crashed_create(runtime):
-    os.makedirs(os.path.join(runtime.root, "hulltest-crashed"))
-    assert runtime.state("hulltest-crashed").rc != 0
-    runtime.delete("hulltest-crashed", force=True).check("delete --force")
-    assert not os.path.exists(os.path.join(runtime.root, "hulltest-crashed"))
+def test_lifecycle_delete_force_remains_of_crashed_create(runtime, make_bundle):
+    """A create killed before state.json was written leaves its dir (and maybe its cgroup): `state` says it
+    does not exist, `delete --force` removes both, using the config copy create wrote first."""
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    d = runtime.state_dir(b.id)
+    os.makedirs(d)
+    runtime._remember(b.id, b)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(b.config, f)
+    made = "/sys/fs/cgroup/pids/%s/%s" % (hh.CGROUP_PARENT, b.id)
+    os.makedirs(made)
+    assert runtime.state(b.id).rc != 0
+    assert runtime.delete(b.id).rc != 0  # not without --force
+    runtime.delete(b.id, force=True).check("delete --force")
+    assert not os.path.exists(d)
+    assert not os.path.exists(made)
 
 
 def test_lifecycle_delete_force_missing_is_quiet(rt):
@@ -328,3 +339,52 @@ def test_lifecycle_user_namespace_exec(runtime, make_bundle):
     assert facts["uid"] == 0
     with open("/proc/%d/status" % st["pid"]) as f:
         assert "Uid:\t100000" in f.read()
+
+
+def _pty_read_until(fd, needle, buf, timeout=8.0):
+    import select
+    end = time.monotonic() + timeout
+    while needle not in buf:
+        left = end - time.monotonic()
+        assert left > 0, "%r not seen; got %r" % (needle, buf[-500:])
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            assert chunk, "pty closed before %r; got %r" % (needle, buf[-500:])
+            buf += chunk
+    return buf
+
+
+def test_lifecycle_run_tty_foreground(runtime, make_bundle):
+    """run -t without --console-socket: hullrt proxies the pty to its own terminal (input and output) and
+    forwards signals sent to it while doing so; the exit status is the container's."""
+    import pty
+    b = make_bundle(["/bin/sh", "-c", 'trap "echo got-TERM; exit 7" TERM; tty; echo ready; read line; '
+                     'echo "typed:$line"; while :; do sleep 0.1; done'], terminal=True)
+    b.save()
+    runtime._remember(b.id, b)
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(runtime.binary, [runtime.binary, "--root", runtime.root, "run", "--bundle", b.path, b.id])
+        finally:
+            os._exit(127)
+    try:
+        buf = _pty_read_until(fd, b"ready", b"")
+        assert b"/dev/pts/" in buf  # the container's own devpts, as runc
+        os.write(fd, b"abc\n")
+        buf = _pty_read_until(fd, b"typed:abc", buf)
+        os.kill(pid, signal.SIGTERM)
+        buf = _pty_read_until(fd, b"got-TERM", buf)
+        _, st = os.waitpid(pid, 0)
+        pid = 0
+        assert os.waitstatus_to_exitcode(st) == 7
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert not os.path.exists(runtime.state_dir(b.id))
