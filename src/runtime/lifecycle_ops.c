@@ -155,6 +155,18 @@ static int empty_cgroup(struct cgroup *cg, struct hull_err **err)
 	return rt_err(err, EBUSY, "processes of the container's cgroup did not exit");
 }
 
+/* Thaw, empty and remove the container's cgroup; frees cg. */
+static int remove_cgroup(struct cgroup *cg, const char *id, struct hull_err **err)
+{
+	if (cgroup_is_frozen(cg) > 0)
+		cgroup_freeze(cg, false, NULL);
+	int r = empty_cgroup(cg, err);
+	if (r == 0)
+		r = cgroup_destroy(cg, err);
+	cgroup_free(cg);
+	return r < 0 ? hull_err_wrap(err, "delete %s", id) : 0;
+}
+
 /* The remains of a create that died before writing state.json: only removable with --force. The config
  * copy (written early) names the cgroup create may have made; its processes are killed, then it goes. */
 static int delete_remains(const char *root, const char *id, struct hull_err **err)
@@ -174,14 +186,8 @@ static int delete_remains(const char *root, const char *id, struct hull_err **er
 	spec_free(spec);
 	struct cgroup *cg = cg_path ? cgroup_open(NULL, cg_path, false, &e) : NULL;
 	hull_err_free(e);
-	if (cg) {
-		int r = empty_cgroup(cg, err);
-		if (r == 0)
-			r = cgroup_destroy(cg, err);
-		cgroup_free(cg);
-		if (r < 0)
-			return hull_err_wrap(err, "delete %s", id);
-	}
+	if (cg && remove_cgroup(cg, id, err) < 0)
+		return -1;
 	_cleanup_fd_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return rootfd < 0 ? hull_err_sys(err, "open %s", root) : fs_rmtree_at(rootfd, id, err);
 }
@@ -229,16 +235,8 @@ int container_delete_with(const char *root, const char *id, bool force, const st
 			}
 		}
 	}
-	if (cg) {
-		if (cgroup_is_frozen(cg) > 0)
-			cgroup_freeze(cg, false, NULL);
-		int r = empty_cgroup(cg, err);
-		if (r == 0)
-			r = cgroup_destroy(cg, err);
-		cgroup_free(cg);
-		if (r < 0)
-			return hull_err_wrap(err, "delete %s", id);
-	}
+	if (cg && remove_cgroup(cg, id, err) < 0)
+		return -1;
 	trace_end(t, "stop and remove cgroup");
 
 	struct hull_err *e = NULL;
