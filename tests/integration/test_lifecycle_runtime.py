@@ -388,3 +388,24 @@ def test_lifecycle_run_tty_foreground(runtime, make_bundle):
             os.waitpid(pid, 0)
         os.close(fd)
     assert not os.path.exists(runtime.state_dir(b.id))
+
+
+def test_lifecycle_exec_cpu_affinity(runtime, make_bundle):
+    """process.execCPUAffinity (runtime-spec 1.2): the final set holds once the process runs, for the init
+    and for exec -p."""
+    if os.cpu_count() < 2:
+        pytest.skip("needs two CPUs")
+    b = make_bundle(["/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status; sleep 30"])
+    b.process["execCPUAffinity"] = {"initial": "0-1", "final": "1"}
+    runtime.create(b).check("create")
+    runtime.start(b.id).check("start")
+    hh.wait_for(lambda: "Cpus_allowed_list" in b.log(), what="init output")
+    assert b.log().split()[-1] == "1"
+    proc = dict(b.config["process"], args=["/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status"],
+                execCPUAffinity={"final": "0"})
+    pj = os.path.join(b.path, "process.json")
+    with open(pj, "w") as f:
+        json.dump(proc, f)
+    r = runtime.exec(b.id, process=pj)
+    assert r.rc == 0, r.stderr
+    assert r.stdout.split()[-1] == "0"
