@@ -409,3 +409,45 @@ def test_lifecycle_exec_cpu_affinity(runtime, make_bundle):
     r = runtime.exec(b.id, process=pj)
     assert r.rc == 0, r.stderr
     assert r.stdout.split()[-1] == "0"
+
+
+def test_lifecycle_seccomp_listener(runtime, make_bundle):
+    """linux.seccomp.listenerPath: create hands the notify fd with the container's process state to the
+    listener (runtime-spec "seccomp notify"), before create returns."""
+    import array
+    import socket
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    path = os.path.join(b.path, "listener.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(10)
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": path, "listenerMetadata": "hull-meta",
+                          "syscalls": [{"names": ["mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}
+    got = {}
+
+    def accept():
+        conn, _ = srv.accept()
+        fds = array.array("i")
+        msg, anc, _f, _a = conn.recvmsg(65536, socket.CMSG_SPACE(4 * fds.itemsize))
+        for level, typ, data in anc:
+            if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+                fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+        got["msg"], got["fds"] = msg, list(fds)
+        conn.close()
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        runtime.create(b).check("create")
+        t.join(10)
+        assert "msg" in got, "no connection to the listener"
+        st = json.loads(got["msg"])
+        assert st["fds"] == ["seccompFd"] and st["metadata"] == "hull-meta"
+        assert st["pid"] == runtime.state_json(b.id)["pid"]
+        assert st["state"]["id"] == b.id
+        assert len(got["fds"]) == 1 and os.readlink("/proc/self/fd/%d" % got["fds"][0]).startswith("anon_inode:")
+    finally:
+        for fd in got.get("fds", []):
+            os.close(fd)
+        srv.close()
