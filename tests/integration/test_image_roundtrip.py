@@ -166,3 +166,46 @@ def test_load_refuses_hostile_archive_names(root, tmp_path):  # noqa: F811
     p = hull(root, "load", "-i", str(archive), check=False)
     assert p.returncode != 0 and '".."' in p.stderr
     assert not os.path.exists(os.path.join(os.path.dirname(root), "hull-images-evil"))
+
+
+def test_load_legacy_docker_archive(root, tmp_path):  # noqa: F811
+    """docker save before 25.0: <id>/layer.tar (uncompressed), <config hex>.json, manifest.json, repositories."""
+    import io
+    layers = [R.busybox_layer("none"), R.Layer(lambda tf: R.add_file(tf, "x", b"y"), "none")]
+    cfg = R.make_config(layers)
+    cfg_hex = R.sha256(cfg)[7:]
+    archive = tmp_path / "legacy.tar"
+    with tarfile.open(archive, "w") as tf:
+        def put(name, data):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+        put(f"{cfg_hex}.json", cfg)
+        names = []
+        for i, l in enumerate(layers):
+            put(f"layer{i}/layer.tar", l.tar)
+            names.append(f"layer{i}/layer.tar")
+        put("manifest.json", json.dumps([{"Config": f"{cfg_hex}.json", "RepoTags": ["legacy/app:1", "legacy/app:2"],
+                                          "Layers": names}]).encode())
+    out = hull(root, "load", "-i", str(archive)).stdout
+    assert "Loaded image: docker.io/legacy/app:1" in out
+    imgs = json.loads(hull(root, "images", "--format", "json").stdout)
+    assert imgs[0]["Id"] == cfg_hex
+    assert sorted(imgs[0]["Names"]) == ["docker.io/legacy/app:1", "docker.io/legacy/app:2"]
+    path = hull(root, "image", "mount", "legacy/app:2").stdout.strip()
+    try:
+        assert os.path.exists(os.path.join(path, "bin/busybox")) and open(os.path.join(path, "x")).read() == "y"
+    finally:
+        hull(root, "image", "unmount", "legacy/app:2")
+
+
+def test_load_docker_archive_refuses_escaping_names(root, tmp_path):  # noqa: F811
+    import io
+    archive = tmp_path / "esc.tar"
+    with tarfile.open(archive, "w") as tf:
+        data = json.dumps([{"Config": "../../../etc/passwd", "RepoTags": [], "Layers": []}]).encode()
+        ti = tarfile.TarInfo("manifest.json")
+        ti.size = len(data)
+        tf.addfile(ti, io.BytesIO(data))
+    p = hull(root, "load", "-i", str(archive), check=False)
+    assert p.returncode == 125 and '".."' in p.stderr, p.stderr
