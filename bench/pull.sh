@@ -2,6 +2,7 @@
 # bench/pull.sh — hull pull vs podman pull (cold and warm) vs the floor `gzip -dc | tar -x`, one run each,
 # from a local docker-registry. The image: 3 gzip layers built from this machine's /usr (about 350 MB
 # unpacked). Usage: bench/pull.sh [build dir]
+# The machine is shared and its disk dominates a cold pull: compare figures from the same run only.
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +49,8 @@ for i, src in enumerate(["/usr/lib/python3", "/usr/share/doc", "/usr/share/local
 R.push_image(reg, "bench/usr", "1", layers)
 EOF
 
-t() { local s=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }; echo "$(date +%s.%N) - $s" | bc; }
+t() { local s=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }; awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{print b-a}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 REF=127.0.0.1:$PORT/bench/usr:1
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 hull_cold=$(t "$BUILD/hull" --root "$W/hull" pull -q "$REF")
@@ -64,5 +66,4 @@ printf "\n%-34s %8s\n" "pull of $REF" "seconds"
 printf "%-34s %8.2f\n" "hull pull (cold)" "$hull_cold" "hull pull (warm)" "$hull_warm" \
 	"podman pull (cold)" "$pod_cold" "podman pull (warm)" "$pod_warm" "floor: gzip -dc | tar -x (local)" "$floor_t"
 printf "\nratios: podman/hull cold %.2f, warm %.2f; hull cold / floor %.2f\n" \
-	"$(echo "$pod_cold / $hull_cold" | bc -l)" "$(echo "$pod_warm / $hull_warm" | bc -l)" \
-	"$(echo "$hull_cold / $floor_t" | bc -l)"
+	"$(ratio "$pod_cold" "$hull_cold")" "$(ratio "$pod_warm" "$hull_warm")" "$(ratio "$hull_cold" "$floor_t")"
