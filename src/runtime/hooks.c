@@ -246,9 +246,13 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 			break;
 	}
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	pid_t w;
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	pid = 0;
+	/* Reaped by someone else (SIGCHLD ignored, or a waitpid(-1) reaper): the outcome is unknown. */
+	if (w < 0 && !timed_out)
+		return hull_err_sys(err, "hook %s[%zu] %s: wait", kind, idx, h->path);
 	/* What the hook wrote before exiting; a descendant still holding the pipe is not waited for. */
 	if (stderr_open)
 		pump_stderr(stderr_r, &tail);
