@@ -1,4 +1,4 @@
-/* hooks.c — see hooks.h. One hook: memfd with the state on stdin, a pipe for stderr (teed to ours, its
+/* hooks.c — see hooks.h. One hook: a memfd with the state on stdin, a pipe for stderr (teed to ours, its
  * tail kept), a CLOEXEC pipe that reports a failed execve, and a pidfd polled for exit and timeout. */
 #include "runtime/hooks.h"
 #include "util/cleanup.h"
@@ -149,7 +149,7 @@ static const char *signal_name(int sig)
 static int run_one(const struct spec_hook *h, const char *kind, size_t idx, const char *state_json,
 		   char *const *default_env, size_t n_default_env, struct hull_err **err)
 {
-	/* The state goes in a sealed memfd rather than a pipe: no writer to block on a hook that never reads
+	/* The state goes in a memfd (one per hook) rather than a pipe: no writer to block on a hook that never reads
 	 * stdin, and no SIGPIPE for us when it exits early. */
 	_cleanup_fd_ int memfd = (int)syscall(SYS_memfd_create, "hull-hook-state", MFD_CLOEXEC);
 	if (memfd < 0)
