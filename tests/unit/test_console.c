@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -100,6 +101,53 @@ static void test_open_pty_hostile_and_without_proc(void **state)
 	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* A devpts instance of our own (as the container's /dev/pts), given by fd: the pty comes from it. */
+static void test_open_pty_at_given_devpts(void **state)
+{
+	char dir[] = "/tmp/hull-process-devpts-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		CHECK(unshare(CLONE_NEWNS) == 0);
+		CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+		CHECK(mount("devpts", dir, "devpts", 0, "newinstance,ptmxmode=0666,mode=0620") == 0);
+		int pts = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		CHECK(pts >= 0);
+		int m, s;
+		struct hull_err *err = NULL;
+		if (console_open_pty_at(pts, &m, &s, &err) < 0) {
+			fprintf(stderr, "%s\n", err->msg);
+			_exit(1);
+		}
+		unsigned n = 99;
+		CHECK(ioctl(m, TIOCGPTN, &n) == 0 && n == 0); /* the first pty of a fresh instance */
+		struct stat dst, sst;
+		CHECK(fstat(pts, &dst) == 0 && fstat(s, &sst) == 0 && dst.st_dev == sst.st_dev);
+		CHECK(write(s, "z", 1) == 1);
+		char c = 0;
+		CHECK(read(m, &c, 1) == 1 && c == 'z');
+		close(pts);
+
+		/* Not devpts: refused, even with a "ptmx" in it. */
+		CHECK(umount2(dir, MNT_DETACH) == 0);
+		CHECK(mount("hull-process-test", dir, "tmpfs", 0, NULL) == 0);
+		char planted[128];
+		snprintf(planted, sizeof(planted), "%s/ptmx", dir);
+		CHECK(mknod(planted, S_IFCHR | 0666, makedev(5, 2)) == 0);
+		pts = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		CHECK(console_open_pty_at(pts, &m, &s, &err) < 0);
+		CHECK(strstr(err->msg, "is not on a devpts mount") != NULL);
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	rmdir(dir);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
@@ -378,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_pty),
 		cmocka_unit_test(test_open_pty_hostile_and_without_proc),
+		cmocka_unit_test(test_open_pty_at_given_devpts),
 		cmocka_unit_test(test_send_recv_socketpair),
 		cmocka_unit_test(test_send_via_socket_path),
 		cmocka_unit_test(test_make_controlling),
