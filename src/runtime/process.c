@@ -477,11 +477,13 @@ int process_join_session_keyring(const char *id, bool set_perms, bool in_userns,
 	}
 	if (set_perms) {
 		/* KEYCTL_DESCRIBE: "type;uid;gid;perm(hex);description". */
-		char desc[512];
-		long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1, 0);
-		if (n < 0)
+		/* The kernel copies nothing into a buffer too small: ask for the size first. */
+		long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, NULL, 0, 0);
+		if (n <= 0)
 			return hull_err_sys(err, "keyctl describe session keyring %s", name);
-		desc[(size_t)n < sizeof(desc) ? (size_t)n : sizeof(desc) - 1] = 0;
+		_cleanup_free_ char *desc = xcalloc((size_t)n + 1, 1);
+		if (syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, (size_t)n, 0) < 0)
+			return hull_err_sys(err, "keyctl describe session keyring %s", name);
 		char *p = desc;
 		for (int field = 0; field < 3 && p; field++) {
 			p = strchr(p, ';');

@@ -499,9 +499,26 @@ static void child_keyring_userns(void *arg)
 	CHECK((strtoul(perm, NULL, 16) & 0x00000008) != 0);
 }
 
+/* A long container id: the description outgrows any small fixed buffer. */
+static void child_keyring_long_id(void *arg)
+{
+	char id[1100];
+	memset(id, 'k', sizeof(id) - 1);
+	id[sizeof(id) - 1] = 0;
+	CHECK_OK(process_join_session_keyring(id, true, false, &e_));
+	long key = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0, 0);
+	char desc[1300] = { 0 };
+	CHECK(key > 0 && syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1, 0) > 0);
+	char *perm = desc;
+	for (int i = 0; i < 3; i++)
+		perm = strchr(perm, ';') + 1;
+	CHECK((strtoul(perm, NULL, 16) & 0x00080000) != 0);
+}
+
 static void test_session_keyring(void **state)
 {
 	assert_int_equal(in_child(child_keyring, NULL), 0);
+	assert_int_equal(in_child(child_keyring_long_id, NULL), 0);
 	assert_int_equal(in_child(child_keyring_userns, NULL), 0);
 }
 
