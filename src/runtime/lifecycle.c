@@ -43,7 +43,7 @@ int write_pid_file(const char *path, pid_t pid, struct hull_err **err)
 		return hull_err_sys(err, "--pid-file %s", path);
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (fs_write_atomic(dfd, name, buf, (size_t)n, 0644, err) < 0)
+	if (fs_write_replace(dfd, name, buf, (size_t)n, 0644, err) < 0)
 		return hull_err_wrap(err, "--pid-file %s", path);
 	return 0;
 }
@@ -253,7 +253,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	c->locked = true;
 	rb.c = c;
 	L.close_in_child = c->dirfd;
-	if (fs_write_atomic(c->dirfd, HULL_CONFIG_COPY, cfg_text, cfg_len, 0600, err) < 0)
+	if (fs_write_replace(c->dirfd, HULL_CONFIG_COPY, cfg_text, cfg_len, 0600, err) < 0)
 		goto out;
 	if (mkfifoat(c->dirfd, HULL_EXEC_FIFO, 0600) < 0) {
 		hull_err_sys(err, "mkfifo %s", HULL_EXEC_FIFO);
