@@ -57,6 +57,18 @@ int pg_str_array(struct pctx *pc, const json_t *obj, const char *key, bool requi
 /* An optional object or array member: *out NULL when absent; error when present with another type. */
 int pg_object(struct pctx *pc, const json_t *obj, const char *key, json_t **out);
 int pg_array(struct pctx *pc, const json_t *obj, const char *key, json_t **out);
+/* The optional array obj[key] as a new zeroed C array of count+1 items of `size` bytes in *(void **)out;
+ * fn fills each item with "key[i]" on the path. *n counts the items handed to fn so far, so the caller's
+ * free covers a half-filled array. size 0: nothing is allocated, fn gets item NULL (it folds elements
+ * into ctx, e.g. names into a bitmask). */
+typedef int (*pc_item_fn)(struct pctx *pc, const json_t *el, void *item, void *ctx);
+int pg_list(struct pctx *pc, const json_t *obj, const char *key, size_t size, void *out, size_t *n, pc_item_fn fn,
+	    void *ctx);
+/* The optional object obj[key] handed to fn with "key" on the path; *has (may be NULL) says it was there. */
+typedef int (*pc_obj_fn)(struct pctx *pc, const json_t *o, void *ctx);
+int pg_sub(struct pctx *pc, const json_t *obj, const char *key, bool *has, pc_obj_fn fn, void *ctx);
+/* Push key (and index) and fail: for checks on a value already read. */
+int pc_fail_at(struct pctx *pc, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An object of string values (annotations, sysctl, unified). */
 int pg_str_map(struct pctx *pc, const json_t *obj, const char *key, struct spec_kv **out, size_t *n);
 /* A string member looked up in a name table; *out the value, *name_out (optional) the name. */

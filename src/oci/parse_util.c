@@ -40,19 +40,25 @@ size_t pc_mapkey(struct pctx *pc, const char *key)
 	return pc_append(pc, "[\"%.200s\"]", key);
 }
 
-int pc_fail(struct pctx *pc, const char *fmt, ...)
+static int pc_vfail(struct pctx *pc, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
-	va_end(ap);
 	if (pc->len)
 		hull_err_set(pc->err, 0, "%s: %s: %s", pc->origin, pc->path, msg);
 	else
 		hull_err_set(pc->err, 0, "%s: %s", pc->origin, msg);
 	free(msg);
+	return -1;
+}
+
+int pc_fail(struct pctx *pc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pc_vfail(pc, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -224,60 +230,95 @@ int pg_u32(struct pctx *pc, const json_t *obj, const char *key, bool required, b
 	return 0;
 }
 
-int pg_object(struct pctx *pc, const json_t *obj, const char *key, json_t **out)
+static int pg_typed(struct pctx *pc, const json_t *obj, const char *key, int (*check)(struct pctx *, const json_t *),
+		    json_t **out)
 {
 	json_t *v = pc_get(obj, key);
 	*out = NULL;
 	if (!v)
 		return 0;
 	size_t old = pc_key(pc, key);
-	int r = pv_object(pc, v);
+	int r = check(pc, v);
 	pc_pop(pc, old);
 	if (r == 0)
 		*out = v;
 	return r;
+}
+
+int pg_object(struct pctx *pc, const json_t *obj, const char *key, json_t **out)
+{
+	return pg_typed(pc, obj, key, pv_object, out);
 }
 
 int pg_array(struct pctx *pc, const json_t *obj, const char *key, json_t **out)
 {
-	json_t *v = pc_get(obj, key);
-	*out = NULL;
-	if (!v)
+	return pg_typed(pc, obj, key, pv_array, out);
+}
+
+int pg_list(struct pctx *pc, const json_t *obj, const char *key, size_t size, void *out, size_t *n, pc_item_fn fn,
+	    void *ctx)
+{
+	json_t *arr;
+	if (pg_array(pc, obj, key, &arr) < 0)
+		return -1;
+	if (!arr)
 		return 0;
-	size_t old = pc_key(pc, key);
-	int r = pv_array(pc, v);
+	size_t cnt = json_array_size(arr), old = pc_key(pc, key);
+	char *items = size ? xcalloc(cnt + 1, size) : NULL;
+	if (size)
+		*(void **)out = items;
+	int r = 0;
+	for (size_t i = 0; i < cnt && r == 0; i++) {
+		size_t o2 = pc_index(pc, i);
+		if (n)
+			*n = i + 1;
+		r = fn(pc, json_array_get(arr, i), items ? items + i * size : NULL, ctx);
+		pc_pop(pc, o2);
+	}
 	pc_pop(pc, old);
-	if (r == 0)
-		*out = v;
 	return r;
+}
+
+int pg_sub(struct pctx *pc, const json_t *obj, const char *key, bool *has, pc_obj_fn fn, void *ctx)
+{
+	json_t *o;
+	if (pg_object(pc, obj, key, &o) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	if (has)
+		*has = true;
+	size_t old = pc_key(pc, key);
+	int r = fn(pc, o, ctx);
+	pc_pop(pc, old);
+	return r;
+}
+
+int pc_fail_at(struct pctx *pc, const char *key, const char *fmt, ...)
+{
+	size_t old = pc_key(pc, key);
+	va_list ap;
+	va_start(ap, fmt);
+	pc_vfail(pc, fmt, ap);
+	va_end(ap);
+	pc_pop(pc, old);
+	return -1;
+}
+
+static int str_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
+{
+	return pv_str(pc, el, item);
 }
 
 int pg_str_array(struct pctx *pc, const json_t *obj, const char *key, bool required, char ***out, size_t *n)
 {
-	json_t *v = pc_get(obj, key);
-	size_t old = pc_key(pc, key);
-	int r = 0;
-	if (!v) {
-		r = required ? pc_fail(pc, "required array is missing") : 0;
-		goto out;
-	}
-	if ((r = pv_array(pc, v)) < 0)
-		goto out;
-	size_t cnt = json_array_size(v);
-	char **a = xcalloc(cnt + 1, sizeof(*a)); /* NULL-terminated: args and env go straight to execve */
+	if (required && !pc_get(obj, key))
+		return pc_fail_at(pc, key, "required array is missing");
 	free_strv(*out, *n);
-	*out = a;
-	*n = cnt;
-	for (size_t i = 0; i < cnt; i++) {
-		size_t o2 = pc_index(pc, i);
-		r = pv_str(pc, json_array_get(v, i), &a[i]);
-		pc_pop(pc, o2);
-		if (r < 0)
-			break;
-	}
-out:
-	pc_pop(pc, old);
-	return r;
+	*out = NULL;
+	*n = 0;
+	/* The spare NULL item ends the array: args and env go straight to execve. */
+	return pg_list(pc, obj, key, sizeof(char *), out, n, str_item, NULL);
 }
 
 int pg_str_map(struct pctx *pc, const json_t *obj, const char *key, struct spec_kv **out, size_t *n)

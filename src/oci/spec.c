@@ -49,93 +49,62 @@ static void free_hook(struct spec_hook *h)
 	free_strv(h->env, h->n_env);
 }
 
-static int parse_hook(struct pctx *pc, const json_t *v, struct spec_hook *h)
+static int hook_item(struct pctx *pc, const json_t *v, void *item, void *ctx)
 {
+	struct spec_hook *h = item;
 	if (pv_object(pc, v) < 0 || pg_str(pc, v, "path", true, &h->path) < 0)
 		return -1;
-	if (h->path[0] != '/') {
-		size_t old = pc_key(pc, "path");
-		pc_fail(pc, "hook path \"%.200s\" is not absolute", h->path);
-		pc_pop(pc, old);
-		return -1;
-	}
+	if (h->path[0] != '/')
+		return pc_fail_at(pc, "path", "hook path \"%.200s\" is not absolute", h->path);
 	if (pg_str_array(pc, v, "args", false, &h->args, &h->n_args) < 0 ||
 	    pg_str_array(pc, v, "env", false, &h->env, &h->n_env) < 0)
 		return -1;
 	int64_t t = 0;
 	if (pg_i64(pc, v, "timeout", false, &h->has_timeout, INT32_MIN, INT32_MAX, &t) < 0)
 		return -1;
-	if (h->has_timeout && t <= 0) {
-		size_t old = pc_key(pc, "timeout");
-		pc_fail(pc, "timeout must be greater than zero, got %lld", (long long)t);
-		pc_pop(pc, old);
-		return -1;
-	}
+	if (h->has_timeout && t <= 0)
+		return pc_fail_at(pc, "timeout", "timeout must be greater than zero, got %lld", (long long)t);
 	h->timeout = (int)t;
 	return 0;
 }
 
-static int parse_hooks(struct pctx *pc, const json_t *hooks, struct spec *s)
+static int hooks_obj(struct pctx *pc, const json_t *hooks, void *ctx)
 {
-	size_t old = pc_key(pc, "hooks");
-	int r = 0;
-	for (int k = 0; k < HOOK_KIND_COUNT && r == 0; k++) {
-		json_t *arr;
-		if ((r = pg_array(pc, hooks, spec_hook_kind_names[k], &arr)) < 0 || !arr)
-			continue;
-		size_t o2 = pc_key(pc, spec_hook_kind_names[k]);
-		size_t n = json_array_size(arr);
-		s->hooks[k] = xcalloc(n + 1, sizeof(struct spec_hook));
-		for (size_t i = 0; i < n && r == 0; i++) {
-			size_t o3 = pc_index(pc, i);
-			s->n_hooks[k] = i + 1;
-			r = parse_hook(pc, json_array_get(arr, i), &s->hooks[k][i]);
-			pc_pop(pc, o3);
-		}
-		pc_pop(pc, o2);
-	}
-	pc_pop(pc, old);
-	return r;
+	struct spec *s = ctx;
+	for (int k = 0; k < HOOK_KIND_COUNT; k++)
+		if (pg_list(pc, hooks, spec_hook_kind_names[k], sizeof(struct spec_hook), &s->hooks[k], &s->n_hooks[k],
+			    hook_item, NULL) < 0)
+			return -1;
+	return 0;
 }
 
-static int parse_root(struct pctx *pc, const json_t *doc, struct spec *s)
+static int root_obj(struct pctx *pc, const json_t *root, void *ctx)
 {
-	json_t *root;
-	if (pg_object(pc, doc, "root", &root) < 0)
+	struct spec *s = ctx;
+	if (pg_str(pc, root, "path", true, &s->root_path) < 0)
 		return -1;
-	if (!root)
-		return pc_fail(pc, "root: required object is missing");
-	size_t old = pc_key(pc, "root");
-	int r = pg_str(pc, root, "path", true, &s->root_path);
-	if (r == 0 && !s->root_path[0]) {
-		pc_key(pc, "path");
-		r = pc_fail(pc, "empty path");
-	}
-	if (r == 0)
-		r = pg_bool(pc, root, "readonly", NULL, &s->root_readonly);
-	pc_pop(pc, old);
-	return r;
+	if (!s->root_path[0])
+		return pc_fail_at(pc, "path", "empty path");
+	return pg_bool(pc, root, "readonly", NULL, &s->root_readonly);
 }
 
-static int parse_mounts(struct pctx *pc, const json_t *doc, struct spec *s)
+static int mount_item(struct pctx *pc, const json_t *v, void *item, void *ctx)
 {
-	json_t *arr;
-	if (pg_array(pc, doc, "mounts", &arr) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	size_t old = pc_key(pc, "mounts");
-	size_t n = json_array_size(arr);
-	s->mounts = xcalloc(n + 1, sizeof(*s->mounts));
-	int r = 0;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		size_t o2 = pc_index(pc, i);
-		s->n_mounts = i + 1;
-		r = parse_mount(pc, json_array_get(arr, i), &s->mounts[i]);
-		pc_pop(pc, o2);
-	}
-	pc_pop(pc, old);
-	return r;
+	return parse_mount(pc, v, item);
+}
+
+static int process_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	struct spec *s = ctx;
+	s->process = xcalloc(1, sizeof(*s->process));
+	return parse_process(pc, o, s->process);
+}
+
+static int linux_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	struct spec *s = ctx;
+	s->linux_ = xcalloc(1, sizeof(*s->linux_));
+	return parse_linux(pc, o, s->linux_);
 }
 
 /* Checks across sections that runc also makes before touching anything. */
@@ -163,46 +132,25 @@ static struct spec *parse_doc(json_t *doc, struct pctx *pc)
 {
 	struct spec *s = xcalloc(1, sizeof(*s));
 	s->json = doc;
-	if (pv_object(pc, doc) < 0)
-		goto fail;
-	if (pg_str(pc, doc, "ociVersion", true, &s->oci_version) < 0)
+	bool has_root = false;
+	if (pv_object(pc, doc) < 0 || pg_str(pc, doc, "ociVersion", true, &s->oci_version) < 0)
 		goto fail;
 	size_t old = pc_key(pc, "ociVersion");
 	int r = check_version(pc, s->oci_version);
 	pc_pop(pc, old);
-	if (r < 0 || parse_root(pc, doc, s) < 0)
+	if (r < 0 || pg_sub(pc, doc, "root", &has_root, root_obj, s) < 0)
 		goto fail;
+	if (!has_root) {
+		pc_fail_at(pc, "root", "required object is missing");
+		goto fail;
+	}
 	if (pg_str(pc, doc, "hostname", false, &s->hostname) < 0 ||
-	    pg_str(pc, doc, "domainname", false, &s->domainname) < 0)
-		goto fail;
-	json_t *o;
-	if (pg_object(pc, doc, "process", &o) < 0)
-		goto fail;
-	if (o) {
-		s->process = xcalloc(1, sizeof(*s->process));
-		old = pc_key(pc, "process");
-		r = parse_process(pc, o, s->process);
-		pc_pop(pc, old);
-		if (r < 0)
-			goto fail;
-	}
-	if (parse_mounts(pc, doc, s) < 0)
-		goto fail;
-	if (pg_object(pc, doc, "hooks", &o) < 0 || (o && parse_hooks(pc, o, s) < 0))
-		goto fail;
-	if (pg_str_map(pc, doc, "annotations", &s->annotations, &s->n_annotations) < 0)
-		goto fail;
-	if (pg_object(pc, doc, "linux", &o) < 0)
-		goto fail;
-	if (o) {
-		s->linux_ = xcalloc(1, sizeof(*s->linux_));
-		old = pc_key(pc, "linux");
-		r = parse_linux(pc, o, s->linux_);
-		pc_pop(pc, old);
-		if (r < 0)
-			goto fail;
-	}
-	if (cross_checks(pc, s) < 0)
+	    pg_str(pc, doc, "domainname", false, &s->domainname) < 0 ||
+	    pg_sub(pc, doc, "process", NULL, process_obj, s) < 0 ||
+	    pg_list(pc, doc, "mounts", sizeof(struct spec_mount), &s->mounts, &s->n_mounts, mount_item, NULL) < 0 ||
+	    pg_sub(pc, doc, "hooks", NULL, hooks_obj, s) < 0 ||
+	    pg_str_map(pc, doc, "annotations", &s->annotations, &s->n_annotations) < 0 ||
+	    pg_sub(pc, doc, "linux", NULL, linux_obj, s) < 0 || cross_checks(pc, s) < 0)
 		goto fail;
 	return s;
 fail:

@@ -4,34 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Run `body` for each element of the optional array obj[key], with "key[i]" pushed and `el` the element.
- * `alloc` is evaluated once with `cnt` set, before the loop. */
-#define FOR_ARRAY(obj, key, alloc, body)                                    \
-	do {                                                                \
-		json_t *arr_;                                               \
-		if (pg_array(pc, obj, key, &arr_) < 0)                      \
-			return -1;                                          \
-		if (!arr_)                                                  \
-			break;                                              \
-		size_t old_ = pc_key(pc, key), cnt = json_array_size(arr_); \
-		(void)cnt;                                                  \
-		alloc;                                                      \
-		for (size_t i = 0; i < cnt; i++) {                          \
-			size_t o2_ = pc_index(pc, i);                       \
-			json_t *el = json_array_get(arr_, i);               \
-			int r_ = (body);                                    \
-			pc_pop(pc, o2_);                                    \
-			if (r_ < 0) {                                       \
-				pc_pop(pc, old_);                           \
-				return -1;                                  \
-			}                                                   \
-		}                                                           \
-		pc_pop(pc, old_);                                           \
-	} while (0)
-
-static int parse_namespace(struct pctx *pc, const json_t *el, struct spec_linux *l)
+static int namespace_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
-	struct spec_namespace *ns = &l->namespaces[l->n_namespaces];
+	struct spec_linux *l = ctx;
+	struct spec_namespace *ns = item;
 	long t;
 	if (pv_object(pc, el) < 0 ||
 	    pg_enum(pc, el, "type", true, oci_namespaces, oci_n_namespaces, "namespace", NULL, &t, NULL) < 0)
@@ -40,23 +16,20 @@ static int parse_namespace(struct pctx *pc, const json_t *el, struct spec_linux 
 	const struct oci_name_value *e = oci_lookup(oci_namespaces, oci_n_namespaces,
 						    json_string_value(json_object_get(el, "type")));
 	ns->type = (enum spec_ns_type)(e - oci_namespaces);
-	for (size_t j = 0; j < l->n_namespaces; j++)
-		if (l->namespaces[j].type == ns->type) {
-			pc_key(pc, "type");
-			return pc_fail(pc, "duplicate namespace \"%s\" (also at index %zu)", spec_ns_type_names[ns->type], j);
-		}
-	l->n_namespaces++;
+	for (struct spec_namespace *prev = l->namespaces; prev < ns; prev++)
+		if (prev->type == ns->type)
+			return pc_fail_at(pc, "type", "duplicate namespace \"%s\" (also at index %zu)",
+					  spec_ns_type_names[ns->type], (size_t)(prev - l->namespaces));
 	if (pg_str(pc, el, "path", false, &ns->path) < 0)
 		return -1;
-	if (ns->path && ns->path[0] != '/') {
-		pc_key(pc, "path");
-		return pc_fail(pc, "namespace path \"%.200s\" is not absolute", ns->path);
-	}
+	if (ns->path && ns->path[0] != '/')
+		return pc_fail_at(pc, "path", "namespace path \"%.200s\" is not absolute", ns->path);
 	return 0;
 }
 
-static int parse_time_offsets(struct pctx *pc, const json_t *o, struct spec_linux *l)
+static int time_offsets_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
+	struct spec_linux *l = ctx;
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)o, k, v) {
@@ -91,24 +64,21 @@ static int parse_time_offsets(struct pctx *pc, const json_t *o, struct spec_linu
 	return 0;
 }
 
-static int parse_device(struct pctx *pc, const json_t *el, struct spec_device *d)
+static int device_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
+	struct spec_device *d = item;
 	char *type = NULL;
 	if (pv_object(pc, el) < 0 || pg_str(pc, el, "path", true, &d->path) < 0)
 		return -1;
-	if (d->path[0] != '/') {
-		pc_key(pc, "path");
-		return pc_fail(pc, "device path \"%.200s\" is not absolute", d->path);
-	}
+	if (d->path[0] != '/')
+		return pc_fail_at(pc, "path", "device path \"%.200s\" is not absolute", d->path);
 	if (pg_str(pc, el, "type", true, &type) < 0)
 		return -1;
 	bool ok = strlen(type) == 1 && strchr("cbup", type[0]);
 	d->type = type[0];
 	free(type);
-	if (!ok) {
-		pc_key(pc, "type");
-		return pc_fail(pc, "unknown device type (want \"c\", \"b\", \"u\" or \"p\")");
-	}
+	if (!ok)
+		return pc_fail_at(pc, "type", "unknown device type (want \"c\", \"b\", \"u\" or \"p\")");
 	bool need = d->type != 'p';
 	if (pg_i64(pc, el, "major", need, NULL, 0, INT64_MAX, &d->major) < 0 ||
 	    pg_i64(pc, el, "minor", need, NULL, 0, INT64_MAX, &d->minor) < 0)
@@ -140,8 +110,9 @@ static int parse_abs_paths(struct pctx *pc, const json_t *o, const char *key, ch
 	return 0;
 }
 
-static int parse_personality(struct pctx *pc, const json_t *o, struct spec_personality *p)
+static int personality_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
+	struct spec_personality *p = ctx;
 	long dom;
 	if (pg_enum(pc, o, "domain", true, oci_personality_domains, oci_n_personality_domains, "personality domain",
 		    NULL, &dom, &p->domain) < 0)
@@ -158,14 +129,38 @@ static int parse_personality(struct pctx *pc, const json_t *o, struct spec_perso
 	return 0;
 }
 
+/* A sysctl name becomes a path under /proc/sys ("net.ipv4.ip_forward" → net/ipv4/ip_forward; a "/"
+ * stands for a dot inside a component, as in sysctl(8)): no empty or ".." component may slip through. */
+static int check_sysctl_names(struct pctx *pc, const struct spec_linux *l)
+{
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		const char *k = l->sysctl[i].key;
+		bool bad = false;
+		for (const char *c = k; !bad;) {
+			size_t n = strcspn(c, "./");
+			bad = n == 0 || (n == 2 && c[0] == '.' && c[1] == '.') || memchr(c, '\n', n);
+			if (!c[n])
+				break;
+			c += n + 1;
+		}
+		/* strcspn stops at '.', so ".." shows as two empty components: caught above. */
+		if (bad) {
+			pc_key(pc, "sysctl");
+			pc_mapkey(pc, k);
+			return pc_fail(pc, "invalid sysctl name");
+		}
+	}
+	return 0;
+}
+
 static bool has_newline(const char *s)
 {
 	return s && strchr(s, '\n');
 }
 
-static int parse_intel_rdt(struct pctx *pc, const json_t *o, struct spec_linux *l)
+static int intel_rdt_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
-	l->has_intel_rdt = true;
+	struct spec_linux *l = ctx;
 	if (pg_str(pc, o, "closID", false, &l->intel_rdt_clos_id) < 0 ||
 	    pg_str(pc, o, "l3CacheSchema", false, &l->intel_rdt_l3_cache_schema) < 0 ||
 	    pg_str(pc, o, "memBwSchema", false, &l->intel_rdt_mem_bw_schema) < 0 ||
@@ -175,19 +170,13 @@ static int parse_intel_rdt(struct pctx *pc, const json_t *o, struct spec_linux *
 	const char *clos = l->intel_rdt_clos_id;
 	/* closID names a directory of resctrl: "/" (the default class) or one plain component. */
 	if (clos && strcmp(clos, "/") != 0 &&
-	    (!*clos || strchr(clos, '/') || strcmp(clos, ".") == 0 || strcmp(clos, "..") == 0 || has_newline(clos))) {
-		pc_key(pc, "closID");
-		return pc_fail(pc, "invalid CLOS id \"%.100s\" (want \"/\" or a plain name)", clos);
-	}
-	if (has_newline(l->intel_rdt_l3_cache_schema)) {
-		pc_key(pc, "l3CacheSchema");
-		return pc_fail(pc, "must not contain a newline");
-	}
+	    (!*clos || strchr(clos, '/') || strcmp(clos, ".") == 0 || strcmp(clos, "..") == 0 || has_newline(clos)))
+		return pc_fail_at(pc, "closID", "invalid CLOS id \"%.100s\" (want \"/\" or a plain name)", clos);
+	if (has_newline(l->intel_rdt_l3_cache_schema))
+		return pc_fail_at(pc, "l3CacheSchema", "must not contain a newline");
 	const char *mb = l->intel_rdt_mem_bw_schema;
-	if (mb && (strncmp(mb, "MB:", 3) != 0 || has_newline(mb))) {
-		pc_key(pc, "memBwSchema");
-		return pc_fail(pc, "must start with \"MB:\" and hold no newline");
-	}
+	if (mb && (strncmp(mb, "MB:", 3) != 0 || has_newline(mb)))
+		return pc_fail_at(pc, "memBwSchema", "must start with \"MB:\" and hold no newline");
 	for (size_t i = 0; i < l->n_intel_rdt_schemata; i++)
 		if (has_newline(l->intel_rdt_schemata[i])) {
 			pc_key(pc, "schemata");
@@ -197,22 +186,27 @@ static int parse_intel_rdt(struct pctx *pc, const json_t *o, struct spec_linux *
 	return 0;
 }
 
-static int parse_memory_policy(struct pctx *pc, const json_t *o, struct spec_memory_policy *mp)
+static int mempolicy_flag_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
-	long mode, f;
+	long f;
+	if (pv_enum(pc, el, oci_mempolicy_flags, oci_n_mempolicy_flags, "memory policy flag", &f) < 0)
+		return -1;
+	*(unsigned *)ctx |= (unsigned)f;
+	return 0;
+}
+
+static int memory_policy_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	struct spec_memory_policy *mp = ctx;
+	long mode;
 	if (pg_enum(pc, o, "mode", true, oci_mempolicy_modes, oci_n_mempolicy_modes, "memory policy mode", NULL, &mode,
 		    &mp->mode) < 0 ||
 	    pg_str(pc, o, "nodes", false, &mp->nodes) < 0)
 		return -1;
 	mp->mode_num = (int)mode;
-	if (mp->nodes && !pc_valid_id_list(mp->nodes)) {
-		pc_key(pc, "nodes");
-		return pc_fail(pc, "invalid node list \"%.100s\" (want e.g. \"0-3,7\")", mp->nodes);
-	}
-	FOR_ARRAY(o, "flags", (void)0,
-		  (pv_enum(pc, el, oci_mempolicy_flags, oci_n_mempolicy_flags, "memory policy flag", &f) < 0
-			   ? -1 : (mp->flags |= (unsigned)f, 0)));
-	return 0;
+	if (mp->nodes && !pc_valid_id_list(mp->nodes))
+		return pc_fail_at(pc, "nodes", "invalid node list \"%.100s\" (want e.g. \"0-3,7\")", mp->nodes);
+	return pg_list(pc, o, "flags", 0, NULL, NULL, mempolicy_flag_item, &mp->flags);
 }
 
 /* A network interface name: what the kernel's dev_valid_name accepts. */
@@ -227,8 +221,9 @@ static bool valid_ifname(const char *s)
 	return true;
 }
 
-static int parse_net_devices(struct pctx *pc, const json_t *o, struct spec_linux *l)
+static int net_devices_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
+	struct spec_linux *l = ctx;
 	l->net_devices = xcalloc(json_object_size(o) + 1, sizeof(*l->net_devices));
 	const char *k;
 	json_t *v;
@@ -252,50 +247,45 @@ static int parse_net_devices(struct pctx *pc, const json_t *o, struct spec_linux
 	return 0;
 }
 
-#define SUBOBJ(key, call)                                      \
-	do {                                                   \
-		json_t *o;                                     \
-		if (pg_object(pc, v, key, &o) < 0)             \
-			return -1;                             \
-		if (o) {                                       \
-			size_t old_ = pc_key(pc, key);         \
-			int r_ = (call);                       \
-			pc_pop(pc, old_);                      \
-			if (r_ < 0)                            \
-				return -1;                     \
-		}                                              \
-	} while (0)
+static int resources_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	return parse_resources(pc, o, ctx);
+}
+
+static int seccomp_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	struct spec_linux *l = ctx;
+	l->seccomp = xcalloc(1, sizeof(*l->seccomp));
+	return parse_seccomp(pc, o, l->seccomp);
+}
 
 int parse_linux(struct pctx *pc, const json_t *v, struct spec_linux *l)
 {
-	FOR_ARRAY(v, "namespaces", l->namespaces = xcalloc(cnt + 1, sizeof(*l->namespaces)),
-		  parse_namespace(pc, el, l));
-	if (parse_idmaps(pc, v, "uidMappings", &l->uid_mappings, &l->n_uid_mappings) < 0 ||
-	    parse_idmaps(pc, v, "gidMappings", &l->gid_mappings, &l->n_gid_mappings) < 0)
+	if (pg_list(pc, v, "namespaces", sizeof(struct spec_namespace), &l->namespaces, &l->n_namespaces, namespace_item,
+		    l) < 0 ||
+	    parse_idmaps(pc, v, "uidMappings", &l->uid_mappings, &l->n_uid_mappings) < 0 ||
+	    parse_idmaps(pc, v, "gidMappings", &l->gid_mappings, &l->n_gid_mappings) < 0 ||
+	    pg_sub(pc, v, "timeOffsets", NULL, time_offsets_obj, l) < 0 ||
+	    pg_list(pc, v, "devices", sizeof(struct spec_device), &l->devices, &l->n_devices, device_item, NULL) < 0 ||
+	    pg_str(pc, v, "cgroupsPath", false, &l->cgroups_path) < 0 ||
+	    pg_sub(pc, v, "resources", &l->has_resources, resources_obj, &l->resources) < 0)
 		return -1;
-	SUBOBJ("timeOffsets", parse_time_offsets(pc, o, l));
-	FOR_ARRAY(v, "devices", l->devices = xcalloc(cnt + 1, sizeof(*l->devices)),
-		  (l->n_devices = i + 1, parse_device(pc, el, &l->devices[i])));
-	if (pg_str(pc, v, "cgroupsPath", false, &l->cgroups_path) < 0)
-		return -1;
-	SUBOBJ("resources", (l->has_resources = true, parse_resources(pc, o, &l->resources)));
 	long prop;
 	bool has_prop;
 	if (pg_enum(pc, v, "rootfsPropagation", false, oci_rootfs_propagations, oci_n_rootfs_propagations,
 		    "rootfs propagation", &has_prop, &prop, &l->rootfs_propagation) < 0)
 		return -1;
 	l->rootfs_propagation_flags = has_prop ? (unsigned long)prop : 0;
-	if (pg_str_map(pc, v, "sysctl", &l->sysctl, &l->n_sysctl) < 0)
-		return -1;
-	SUBOBJ("seccomp", (l->seccomp = xcalloc(1, sizeof(*l->seccomp)), parse_seccomp(pc, o, l->seccomp)));
-	if (parse_abs_paths(pc, v, "maskedPaths", &l->masked_paths, &l->n_masked_paths) < 0 ||
+	if (pg_str_map(pc, v, "sysctl", &l->sysctl, &l->n_sysctl) < 0 || check_sysctl_names(pc, l) < 0 ||
+	    pg_sub(pc, v, "seccomp", NULL, seccomp_obj, l) < 0 ||
+	    parse_abs_paths(pc, v, "maskedPaths", &l->masked_paths, &l->n_masked_paths) < 0 ||
 	    parse_abs_paths(pc, v, "readonlyPaths", &l->readonly_paths, &l->n_readonly_paths) < 0 ||
-	    pg_str(pc, v, "mountLabel", false, &l->mount_label) < 0)
+	    pg_str(pc, v, "mountLabel", false, &l->mount_label) < 0 ||
+	    pg_sub(pc, v, "personality", &l->has_personality, personality_obj, &l->personality) < 0 ||
+	    pg_sub(pc, v, "intelRdt", &l->has_intel_rdt, intel_rdt_obj, l) < 0 ||
+	    pg_sub(pc, v, "memoryPolicy", &l->has_memory_policy, memory_policy_obj, &l->memory_policy) < 0 ||
+	    pg_sub(pc, v, "netDevices", NULL, net_devices_obj, l) < 0)
 		return -1;
-	SUBOBJ("personality", (l->has_personality = true, parse_personality(pc, o, &l->personality)));
-	SUBOBJ("intelRdt", parse_intel_rdt(pc, o, l));
-	SUBOBJ("memoryPolicy", (l->has_memory_policy = true, parse_memory_policy(pc, o, &l->memory_policy)));
-	SUBOBJ("netDevices", parse_net_devices(pc, o, l));
 	return 0;
 }
 

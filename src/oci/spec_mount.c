@@ -6,39 +6,23 @@
 #include <string.h>
 #include <sys/mount.h>
 
+static int idmap_item(struct pctx *pc, const json_t *v, void *item, void *ctx)
+{
+	struct spec_idmapping *m = item;
+	if (pv_object(pc, v) < 0 || pg_u32(pc, v, "containerID", true, NULL, &m->container_id) < 0 ||
+	    pg_u32(pc, v, "hostID", true, NULL, &m->host_id) < 0 || pg_u32(pc, v, "size", true, NULL, &m->size) < 0)
+		return -1;
+	if (m->size == 0)
+		return pc_fail_at(pc, "size", "an id mapping of size 0 maps nothing");
+	/* Ranges past 2^32 wrap in the kernel's u32 arithmetic: refuse them here. */
+	if ((uint64_t)m->container_id + m->size > 1ULL << 32 || (uint64_t)m->host_id + m->size > 1ULL << 32)
+		return pc_fail(pc, "id range goes past 4294967295");
+	return 0;
+}
+
 int parse_idmaps(struct pctx *pc, const json_t *obj, const char *key, struct spec_idmapping **out, size_t *n)
 {
-	json_t *arr;
-	if (pg_array(pc, obj, key, &arr) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	size_t old = pc_key(pc, key);
-	size_t cnt = json_array_size(arr);
-	*out = xcalloc(cnt + 1, sizeof(**out));
-	int r = 0;
-	for (size_t i = 0; i < cnt && r == 0; i++) {
-		size_t o2 = pc_index(pc, i);
-		json_t *v = json_array_get(arr, i);
-		struct spec_idmapping *m = &(*out)[i];
-		r = pv_object(pc, v);
-		if (r == 0)
-			r = pg_u32(pc, v, "containerID", true, NULL, &m->container_id);
-		if (r == 0)
-			r = pg_u32(pc, v, "hostID", true, NULL, &m->host_id);
-		if (r == 0)
-			r = pg_u32(pc, v, "size", true, NULL, &m->size);
-		if (r == 0 && m->size == 0)
-			r = pc_fail(pc, "size: an id mapping of size 0 maps nothing");
-		/* Ranges past 2^32 wrap in the kernel's u32 arithmetic: refuse them here. */
-		if (r == 0 && ((uint64_t)m->container_id + m->size > 1ULL << 32 || (uint64_t)m->host_id + m->size > 1ULL << 32))
-			r = pc_fail(pc, "id range goes past 4294967295");
-		pc_pop(pc, o2);
-		if (r == 0)
-			*n = i + 1;
-	}
-	pc_pop(pc, old);
-	return r;
+	return pg_list(pc, obj, key, sizeof(**out), out, n, idmap_item, NULL);
 }
 
 /* Apply one option string to m; unknown ones are appended to *data. */
@@ -125,8 +109,7 @@ int parse_mount(struct pctx *pc, const json_t *v, struct spec_mount *m)
 		return -1;
 	if (!dest[0]) {
 		free(dest);
-		pc_key(pc, "destination");
-		return pc_fail(pc, "empty destination");
+		return pc_fail_at(pc, "destination", "empty destination");
 	}
 	/* Relative destinations are deprecated but valid: relative to "/". The runtime sees absolute ones. */
 	m->destination = dest[0] == '/' ? dest : xasprintf("/%s", dest);

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_device_rule(struct pctx *pc, const json_t *el, struct spec_device_cgroup *d)
+static int device_rule_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
+	struct spec_device_cgroup *d = item;
 	if (pv_object(pc, el) < 0)
 		return -1;
 	bool has_allow;
@@ -21,10 +22,8 @@ static int parse_device_rule(struct pctx *pc, const json_t *el, struct spec_devi
 		bool ok = strlen(type) == 1 && strchr("acb", type[0]);
 		d->type = type[0];
 		free(type);
-		if (!ok) {
-			pc_key(pc, "type");
-			return pc_fail(pc, "unknown device type (want \"a\", \"c\" or \"b\")");
-		}
+		if (!ok)
+			return pc_fail_at(pc, "type", "unknown device type (want \"a\", \"c\" or \"b\")");
 	}
 	/* -1 is how some writers say "any" (the "*" of devices.allow). */
 	if (pg_i64(pc, el, "major", false, &d->has_major, -1, INT64_MAX, &d->major) < 0 ||
@@ -36,31 +35,15 @@ static int parse_device_rule(struct pctx *pc, const json_t *el, struct spec_devi
 		d->has_minor = false;
 	if (pg_str(pc, el, "access", false, &d->access) < 0)
 		return -1;
-	if (d->access && (strspn(d->access, "rwm") != strlen(d->access))) {
-		pc_key(pc, "access");
-		return pc_fail(pc, "invalid access \"%.20s\" (want letters of \"rwm\")", d->access);
-	}
+	if (d->access && (strspn(d->access, "rwm") != strlen(d->access)))
+		return pc_fail_at(pc, "access", "invalid access \"%.20s\" (want letters of \"rwm\")", d->access);
 	return 0;
 }
 
-static int parse_device_rules(struct pctx *pc, const json_t *arr, struct spec_resources *r)
+static int memory_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
-	r->devices = xcalloc(json_array_size(arr) + 1, sizeof(*r->devices));
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		size_t o2 = pc_index(pc, i);
-		r->n_devices = i + 1;
-		int e = parse_device_rule(pc, json_array_get(arr, i), &r->devices[i]);
-		pc_pop(pc, o2);
-		if (e < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int parse_memory(struct pctx *pc, const json_t *o, struct spec_resources *r)
-{
+	struct spec_resources *r = ctx;
 	typeof(r->memory) *m = &r->memory;
-	r->has_memory = true;
 	if (pg_i64(pc, o, "limit", false, &m->has_limit, -1, INT64_MAX, &m->limit) < 0 ||
 	    pg_i64(pc, o, "reservation", false, &m->has_reservation, -1, INT64_MAX, &m->reservation) < 0 ||
 	    pg_i64(pc, o, "swap", false, &m->has_swap, -1, INT64_MAX, &m->swap) < 0 ||
@@ -78,10 +61,10 @@ static int parse_memory(struct pctx *pc, const json_t *o, struct spec_resources 
 	return 0;
 }
 
-static int parse_cpu(struct pctx *pc, const json_t *o, struct spec_resources *r)
+static int cpu_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
+	struct spec_resources *r = ctx;
 	typeof(r->cpu) *c = &r->cpu;
-	r->has_cpu = true;
 	if (pg_u64(pc, o, "shares", false, &c->has_shares, UINT64_MAX, &c->shares) < 0 ||
 	    pg_i64(pc, o, "quota", false, &c->has_quota, -1, INT64_MAX, &c->quota) < 0 ||
 	    pg_u64(pc, o, "burst", false, &c->has_burst, UINT64_MAX, &c->burst) < 0 ||
@@ -97,10 +80,8 @@ static int parse_cpu(struct pctx *pc, const json_t *o, struct spec_resources *r)
 	const char *keys[] = { "cpus", "mems" };
 	const char *vals[] = { c->cpus, c->mems };
 	for (int k = 0; k < 2; k++)
-		if (vals[k] && !pc_valid_id_list(vals[k])) {
-			pc_key(pc, keys[k]);
-			return pc_fail(pc, "invalid list \"%.100s\" (want e.g. \"0-3,7\")", vals[k]);
-		}
+		if (vals[k] && !pc_valid_id_list(vals[k]))
+			return pc_fail_at(pc, keys[k], "invalid list \"%.100s\" (want e.g. \"0-3,7\")", vals[k]);
 	return 0;
 }
 
@@ -112,8 +93,9 @@ static int parse_major_minor(struct pctx *pc, const json_t *el, int64_t *major, 
 	return 0;
 }
 
-static int parse_weight_device(struct pctx *pc, const json_t *el, struct spec_weight_device *w)
+static int weight_device_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
+	struct spec_weight_device *w = item;
 	uint64_t u;
 	if (parse_major_minor(pc, el, &w->major, &w->minor) < 0)
 		return -1;
@@ -128,35 +110,24 @@ static int parse_weight_device(struct pctx *pc, const json_t *el, struct spec_we
 	return 0;
 }
 
+static int throttle_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
+{
+	struct spec_throttle_device *t = item;
+	if (parse_major_minor(pc, el, &t->major, &t->minor) < 0)
+		return -1;
+	return pg_u64(pc, el, "rate", true, NULL, UINT64_MAX, &t->rate);
+}
+
 static int parse_throttle(struct pctx *pc, const json_t *o, const char *key, struct spec_throttle_device **out,
 			  size_t *n)
 {
-	json_t *arr;
-	if (pg_array(pc, o, key, &arr) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	size_t old = pc_key(pc, key);
-	*out = xcalloc(json_array_size(arr) + 1, sizeof(**out));
-	int r = 0;
-	for (size_t i = 0; i < json_array_size(arr) && r == 0; i++) {
-		size_t o2 = pc_index(pc, i);
-		json_t *el = json_array_get(arr, i);
-		struct spec_throttle_device *t = &(*out)[i];
-		r = parse_major_minor(pc, el, &t->major, &t->minor);
-		if (r == 0)
-			r = pg_u64(pc, el, "rate", true, NULL, UINT64_MAX, &t->rate);
-		pc_pop(pc, o2);
-		*n = i + 1;
-	}
-	pc_pop(pc, old);
-	return r;
+	return pg_list(pc, o, key, sizeof(**out), out, n, throttle_item, NULL);
 }
 
-static int parse_block_io(struct pctx *pc, const json_t *o, struct spec_resources *r)
+static int block_io_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
+	struct spec_resources *r = ctx;
 	typeof(r->block_io) *b = &r->block_io;
-	r->has_block_io = true;
 	uint64_t u;
 	if (pg_u64(pc, o, "weight", false, &b->has_weight, UINT16_MAX, &u) < 0)
 		return -1;
@@ -164,22 +135,9 @@ static int parse_block_io(struct pctx *pc, const json_t *o, struct spec_resource
 	if (pg_u64(pc, o, "leafWeight", false, &b->has_leaf_weight, UINT16_MAX, &u) < 0)
 		return -1;
 	b->leaf_weight = (uint16_t)u;
-	json_t *arr;
-	if (pg_array(pc, o, "weightDevice", &arr) < 0)
+	if (pg_list(pc, o, "weightDevice", sizeof(*b->weight_device), &b->weight_device, &b->n_weight_device,
+		    weight_device_item, NULL) < 0)
 		return -1;
-	if (arr) {
-		size_t old = pc_key(pc, "weightDevice");
-		b->weight_device = xcalloc(json_array_size(arr) + 1, sizeof(*b->weight_device));
-		for (size_t i = 0; i < json_array_size(arr); i++) {
-			size_t o2 = pc_index(pc, i);
-			int rr = parse_weight_device(pc, json_array_get(arr, i), &b->weight_device[i]);
-			pc_pop(pc, o2);
-			if (rr < 0)
-				return -1;
-			b->n_weight_device = i + 1;
-		}
-		pc_pop(pc, old);
-	}
 	if (parse_throttle(pc, o, "throttleReadBpsDevice", &b->throttle_read_bps, &b->n_throttle_read_bps) < 0 ||
 	    parse_throttle(pc, o, "throttleWriteBpsDevice", &b->throttle_write_bps, &b->n_throttle_write_bps) < 0 ||
 	    parse_throttle(pc, o, "throttleReadIOPSDevice", &b->throttle_read_iops, &b->n_throttle_read_iops) < 0 ||
@@ -188,37 +146,26 @@ static int parse_block_io(struct pctx *pc, const json_t *o, struct spec_resource
 	return 0;
 }
 
-static int parse_network(struct pctx *pc, const json_t *o, struct spec_resources *r)
+static int priority_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
-	r->has_network = true;
-	if (pg_u32(pc, o, "classID", false, &r->network.has_class_id, &r->network.class_id) < 0)
+	struct spec_net_priority *p = item;
+	if (pv_object(pc, el) < 0 || pg_str(pc, el, "name", true, &p->name) < 0)
 		return -1;
-	json_t *arr;
-	if (pg_array(pc, o, "priorities", &arr) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	size_t old = pc_key(pc, "priorities");
-	r->network.priorities = xcalloc(json_array_size(arr) + 1, sizeof(*r->network.priorities));
-	int rr = 0;
-	for (size_t i = 0; i < json_array_size(arr) && rr == 0; i++) {
-		size_t o2 = pc_index(pc, i);
-		json_t *el = json_array_get(arr, i);
-		struct spec_net_priority *p = &r->network.priorities[i];
-		r->network.n_priorities = i + 1;
-		rr = pv_object(pc, el);
-		if (rr == 0)
-			rr = pg_str(pc, el, "name", true, &p->name);
-		if (rr == 0)
-			rr = pg_u32(pc, el, "priority", true, NULL, &p->priority);
-		pc_pop(pc, o2);
-	}
-	pc_pop(pc, old);
-	return rr;
+	return pg_u32(pc, el, "priority", true, NULL, &p->priority);
 }
 
-static int parse_rdma(struct pctx *pc, const json_t *o, struct spec_resources *r)
+static int network_obj(struct pctx *pc, const json_t *o, void *ctx)
 {
+	struct spec_resources *r = ctx;
+	if (pg_u32(pc, o, "classID", false, &r->network.has_class_id, &r->network.class_id) < 0)
+		return -1;
+	return pg_list(pc, o, "priorities", sizeof(*r->network.priorities), &r->network.priorities,
+		       &r->network.n_priorities, priority_item, NULL);
+}
+
+static int rdma_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	struct spec_resources *r = ctx;
 	r->rdma = xcalloc(json_object_size(o) + 1, sizeof(*r->rdma));
 	const char *k;
 	json_t *v;
@@ -240,56 +187,35 @@ static int parse_rdma(struct pctx *pc, const json_t *o, struct spec_resources *r
 	return 0;
 }
 
-static int parse_hugepages(struct pctx *pc, const json_t *arr, struct spec_resources *r)
+static int hugepage_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
-	r->hugepage_limits = xcalloc(json_array_size(arr) + 1, sizeof(*r->hugepage_limits));
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		size_t o2 = pc_index(pc, i);
-		json_t *el = json_array_get(arr, i);
-		struct spec_hugepage_limit *h = &r->hugepage_limits[i];
-		r->n_hugepage_limits = i + 1;
-		int rr = pv_object(pc, el);
-		if (rr == 0)
-			rr = pg_str(pc, el, "pageSize", true, &h->page_size);
-		/* The page size becomes part of a cgroup file name (hugetlb.<size>.limit_in_bytes). */
-		if (rr == 0 && (!h->page_size[0] || strchr(h->page_size, '/') || strchr(h->page_size, '.'))) {
-			pc_key(pc, "pageSize");
-			rr = pc_fail(pc, "invalid page size \"%.40s\" (want e.g. \"2MB\")", h->page_size);
-		}
-		if (rr == 0)
-			rr = pg_u64(pc, el, "limit", true, NULL, UINT64_MAX, &h->limit);
-		pc_pop(pc, o2);
-		if (rr < 0)
-			return -1;
-	}
-	return 0;
+	struct spec_hugepage_limit *h = item;
+	if (pv_object(pc, el) < 0 || pg_str(pc, el, "pageSize", true, &h->page_size) < 0)
+		return -1;
+	/* The page size becomes part of a cgroup file name (hugetlb.<size>.limit_in_bytes). */
+	if (!h->page_size[0] || strchr(h->page_size, '/') || strchr(h->page_size, '.'))
+		return pc_fail_at(pc, "pageSize", "invalid page size \"%.40s\" (want e.g. \"2MB\")", h->page_size);
+	return pg_u64(pc, el, "limit", true, NULL, UINT64_MAX, &h->limit);
+}
+
+static int pids_obj(struct pctx *pc, const json_t *o, void *ctx)
+{
+	struct spec_resources *r = ctx;
+	return pg_i64(pc, o, "limit", false, &r->pids.has_limit, -1, INT64_MAX, &r->pids.limit);
 }
 
 int parse_resources(struct pctx *pc, const json_t *v, struct spec_resources *r)
 {
-	json_t *o;
-	size_t old;
-	int rr;
-#define SUB(getter, key, call)                         \
-	if (getter(pc, v, key, &o) < 0)                \
-		return -1;                             \
-	if (o) {                                       \
-		old = pc_key(pc, key);                 \
-		rr = (call);                           \
-		pc_pop(pc, old);                       \
-		if (rr < 0)                            \
-			return -1;                     \
-	}
-	SUB(pg_array, "devices", parse_device_rules(pc, o, r));
-	SUB(pg_object, "memory", parse_memory(pc, o, r));
-	SUB(pg_object, "cpu", parse_cpu(pc, o, r));
-	SUB(pg_object, "pids", (r->has_pids = true, pg_i64(pc, o, "limit", false, &r->pids.has_limit, -1, INT64_MAX,
-							     &r->pids.limit)));
-	SUB(pg_object, "blockIO", parse_block_io(pc, o, r));
-	SUB(pg_array, "hugepageLimits", parse_hugepages(pc, o, r));
-	SUB(pg_object, "network", parse_network(pc, o, r));
-	SUB(pg_object, "rdma", parse_rdma(pc, o, r));
-#undef SUB
+	if (pg_list(pc, v, "devices", sizeof(*r->devices), &r->devices, &r->n_devices, device_rule_item, NULL) < 0 ||
+	    pg_sub(pc, v, "memory", &r->has_memory, memory_obj, r) < 0 ||
+	    pg_sub(pc, v, "cpu", &r->has_cpu, cpu_obj, r) < 0 ||
+	    pg_sub(pc, v, "pids", &r->has_pids, pids_obj, r) < 0 ||
+	    pg_sub(pc, v, "blockIO", &r->has_block_io, block_io_obj, r) < 0 ||
+	    pg_list(pc, v, "hugepageLimits", sizeof(*r->hugepage_limits), &r->hugepage_limits, &r->n_hugepage_limits,
+		    hugepage_item, NULL) < 0 ||
+	    pg_sub(pc, v, "network", &r->has_network, network_obj, r) < 0 ||
+	    pg_sub(pc, v, "rdma", NULL, rdma_obj, r) < 0)
+		return -1;
 	if (pg_str_map(pc, v, "unified", &r->unified, &r->n_unified) < 0)
 		return -1;
 	/* unified keys are cgroup file names: no path tricks. */

@@ -37,15 +37,14 @@ static int parse_action(struct pctx *pc, const json_t *o, const char *key, const
 	if (pg_u64(pc, o, errno_key, false, has_errno, ERRNO_MAX, &e) < 0)
 		return -1;
 	*errno_ret = (uint32_t)e;
-	if (*has_errno && !a->errno_ok) {
-		pc_key(pc, errno_key);
-		return pc_fail(pc, "%s does not return an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", a->name);
-	}
+	if (*has_errno && !a->errno_ok)
+		return pc_fail_at(pc, errno_key, "%s does not return an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", a->name);
 	return 0;
 }
 
-static int parse_arg(struct pctx *pc, const json_t *el, struct spec_seccomp_arg *a)
+static int arg_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
+	struct spec_seccomp_arg *a = item;
 	uint64_t idx;
 	long op;
 	if (pv_object(pc, el) < 0 || pg_u64(pc, el, "index", true, NULL, 5, &idx) < 0 ||
@@ -59,14 +58,14 @@ static int parse_arg(struct pctx *pc, const json_t *el, struct spec_seccomp_arg 
 	return 0;
 }
 
-static int parse_syscall(struct pctx *pc, const json_t *el, struct spec_seccomp_syscall *sc, bool *notify)
+static int syscall_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
+	struct spec_seccomp_syscall *sc = item;
+	bool *notify = ctx;
 	if (pv_object(pc, el) < 0 || pg_str_array(pc, el, "names", true, &sc->names, &sc->n_names) < 0)
 		return -1;
-	if (sc->n_names == 0) {
-		pc_key(pc, "names");
-		return pc_fail(pc, "at least one syscall name is required");
-	}
+	if (sc->n_names == 0)
+		return pc_fail_at(pc, "names", "at least one syscall name is required");
 	for (size_t i = 0; i < sc->n_names; i++)
 		if (!sc->names[i][0]) {
 			pc_key(pc, "names");
@@ -75,41 +74,18 @@ static int parse_syscall(struct pctx *pc, const json_t *el, struct spec_seccomp_
 		}
 	if (parse_action(pc, el, "action", "errnoRet", &sc->action, &sc->has_errno_ret, &sc->errno_ret, notify) < 0)
 		return -1;
-	json_t *arr;
-	if (pg_array(pc, el, "args", &arr) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	size_t old = pc_key(pc, "args");
-	sc->args = xcalloc(json_array_size(arr) + 1, sizeof(*sc->args));
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		size_t o2 = pc_index(pc, i);
-		int r = parse_arg(pc, json_array_get(arr, i), &sc->args[i]);
-		pc_pop(pc, o2);
-		if (r < 0)
-			return -1;
-		sc->n_args = i + 1;
-	}
-	pc_pop(pc, old);
-	return 0;
+	return pg_list(pc, el, "args", sizeof(*sc->args), &sc->args, &sc->n_args, arg_item, NULL);
 }
 
-static int parse_archs(struct pctx *pc, const json_t *arr, struct spec_seccomp *s)
+static int arch_item(struct pctx *pc, const json_t *el, void *item, void *ctx)
 {
-	s->architectures = xcalloc(json_array_size(arr) + 1, sizeof(*s->architectures));
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		size_t o2 = pc_index(pc, i);
-		long a = 0;
-		int r = pv_enum(pc, json_array_get(arr, i), oci_seccomp_archs, oci_n_seccomp_archs, "seccomp architecture",
-				&a);
-		if (r == 0 && !oci_seccomp_arch_supported(a))
-			r = pc_fail(pc, "architecture %s is not supported by libseccomp %u.%u.%u",
-				    json_string_value(json_array_get(arr, i)), SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
-		pc_pop(pc, o2);
-		if (r < 0)
-			return -1;
-		s->architectures[s->n_architectures++] = (uint32_t)a;
-	}
+	long a = 0;
+	if (pv_enum(pc, el, oci_seccomp_archs, oci_n_seccomp_archs, "seccomp architecture", &a) < 0)
+		return -1;
+	if (!oci_seccomp_arch_supported(a))
+		return pc_fail(pc, "architecture %s is not supported by libseccomp %u.%u.%u", json_string_value(el),
+			       SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+	*(uint32_t *)item = (uint32_t)a;
 	return 0;
 }
 
@@ -119,20 +95,11 @@ int parse_seccomp(struct pctx *pc, const json_t *v, struct spec_seccomp *s)
 	if (parse_action(pc, v, "defaultAction", "defaultErrnoRet", &s->default_action, &s->has_default_errno_ret,
 			 &s->default_errno_ret, &notify) < 0)
 		return -1;
-	if (notify) {
-		pc_key(pc, "defaultAction");
-		return pc_fail(pc, "SCMP_ACT_NOTIFY cannot be the default action");
-	}
-	json_t *arr;
-	if (pg_array(pc, v, "architectures", &arr) < 0)
+	if (notify)
+		return pc_fail_at(pc, "defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
+	if (pg_list(pc, v, "architectures", sizeof(*s->architectures), &s->architectures, &s->n_architectures,
+		    arch_item, NULL) < 0)
 		return -1;
-	if (arr) {
-		size_t old = pc_key(pc, "architectures");
-		int r = parse_archs(pc, arr, s);
-		pc_pop(pc, old);
-		if (r < 0)
-			return -1;
-	}
 	if (pg_str_array(pc, v, "flags", false, &s->flags, &s->n_flags) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n_flags; i++) {
@@ -147,25 +114,10 @@ int parse_seccomp(struct pctx *pc, const json_t *v, struct spec_seccomp *s)
 	if (pg_str(pc, v, "listenerPath", false, &s->listener_path) < 0 ||
 	    pg_str(pc, v, "listenerMetadata", false, &s->listener_metadata) < 0)
 		return -1;
-	if (s->listener_metadata && s->listener_metadata[0] && !(s->listener_path && s->listener_path[0])) {
-		pc_key(pc, "listenerMetadata");
-		return pc_fail(pc, "set without listenerPath");
-	}
-	if (pg_array(pc, v, "syscalls", &arr) < 0)
+	if (s->listener_metadata && s->listener_metadata[0] && !(s->listener_path && s->listener_path[0]))
+		return pc_fail_at(pc, "listenerMetadata", "set without listenerPath");
+	if (pg_list(pc, v, "syscalls", sizeof(*s->syscalls), &s->syscalls, &s->n_syscalls, syscall_item, &notify) < 0)
 		return -1;
-	if (arr) {
-		size_t old = pc_key(pc, "syscalls");
-		s->syscalls = xcalloc(json_array_size(arr) + 1, sizeof(*s->syscalls));
-		for (size_t i = 0; i < json_array_size(arr); i++) {
-			size_t o2 = pc_index(pc, i);
-			s->n_syscalls = i + 1;
-			int r = parse_syscall(pc, json_array_get(arr, i), &s->syscalls[i], &notify);
-			pc_pop(pc, o2);
-			if (r < 0)
-				return -1;
-		}
-		pc_pop(pc, old);
-	}
 	if (notify && !(s->listener_path && s->listener_path[0]))
 		return pc_fail(pc, "SCMP_ACT_NOTIFY is used but listenerPath is not set");
 	s->raw_json = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

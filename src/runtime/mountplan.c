@@ -120,6 +120,9 @@ static int plan_one(const struct spec_mount *m, size_t i, const char *bundle, st
 	st->tmpcopyup = m->tmpcopyup;
 	st->idmap = m->idmap || m->ridmap;
 	st->ridmap = m->ridmap;
+	if (st->idmap && (m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+		return hull_err_set(err, EINVAL, "mounts[%zu] (on %s): idmap needs both uidMappings and gidMappings, or neither",
+				    i, st->dest);
 
 	if (is_bind(m)) {
 		st->kind = MOUNT_KIND_BIND;
@@ -479,11 +482,17 @@ int mountplan_cgroup_hierarchies(const char *mountinfo, const char *proc_cgroup,
 		*c2 = 0;
 		const char *controllers = c1 + 1, *path = c2 + 1;
 		bool v2 = *controllers == 0;
-		for (size_t i = 0; i < nm; i++) {
+		/* The first mount of this hierarchy through which our cgroup is visible; failing that (a
+		 * cgroup namespace shows host mounts rooted above it), the first mount at all. */
+		const struct mi_entry *pick = NULL;
+		_cleanup_free_ char *host_dir = NULL;
+		for (size_t i = 0; i < nm && !host_dir; i++) {
 			const struct mi_entry *e = &mounts[i];
 			if (v2 ? strcmp(e->fstype, "cgroup2") != 0
 			       : strcmp(e->fstype, "cgroup") != 0 || !csv_subset(controllers, e->superopts))
 				continue;
+			if (!pick)
+				pick = e;
 			_cleanup_free_ char *root = unescape_octal(e->root);
 			_cleanup_free_ char *mp = unescape_octal(e->mountpoint);
 			const char *rel;
@@ -492,27 +501,30 @@ int mountplan_cgroup_hierarchies(const char *mountinfo, const char *proc_cgroup,
 			else if (mountplan_path_under(path, root))
 				rel = path + strlen(root);
 			else
-				continue; /* our cgroup is not visible through this mount */
-			const char *slash = strrchr(mp, '/');
-			const char *name = slash && slash[1] ? slash + 1 : mp;
-			bool dup = false;
-			for (size_t j = 0; j < k; j++)
-				dup |= strcmp(h[j].name, name) == 0;
-			if (dup)
-				break;
-			h[k++] = (struct cgroup_hier){
-				.name = xstrdup(name),
-				.fstype = xstrdup(e->fstype),
-				.controllers = v2 ? NULL : xstrdup(controllers),
-				.host_dir = xasprintf("%s%s", strcmp(mp, "/") == 0 ? "" : mp,
-						      strcmp(rel, "/") == 0 ? "" : rel),
-			};
-			if (!*h[k - 1].host_dir) {
-				free(h[k - 1].host_dir);
-				h[k - 1].host_dir = xstrdup("/");
+				continue;
+			pick = e;
+			host_dir = xasprintf("%s%s", strcmp(mp, "/") == 0 ? "" : mp, strcmp(rel, "/") == 0 ? "" : rel);
+			if (!*host_dir) {
+				free(host_dir);
+				host_dir = xstrdup("/");
 			}
-			break;
 		}
+		if (!pick)
+			continue;
+		_cleanup_free_ char *mp = unescape_octal(pick->mountpoint);
+		const char *slash = strrchr(mp, '/');
+		const char *name = slash && slash[1] ? slash + 1 : mp;
+		bool dup = false;
+		for (size_t j = 0; j < k; j++)
+			dup |= strcmp(h[j].name, name) == 0;
+		if (dup)
+			continue;
+		h[k++] = (struct cgroup_hier){
+			.name = xstrdup(name),
+			.fstype = xstrdup(pick->fstype),
+			.controllers = v2 ? NULL : xstrdup(controllers),
+			.host_dir = steal_ptr(&host_dir),
+		};
 	}
 	*out = h;
 	*n_out = k;

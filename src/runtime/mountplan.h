@@ -100,7 +100,8 @@ struct cgroup_hier {
 	char *name;        /* directory under the container's cgroup mount: basename of the host mount point */
 	char *fstype;      /* "cgroup" or "cgroup2" */
 	char *controllers; /* v1: "cpu,cpuacct" or "name=systemd" as /proc/self/cgroup names them; NULL for v2 */
-	char *host_dir;    /* host mount point + this process's cgroup in that hierarchy */
+	char *host_dir;    /* host mount point + this process's cgroup in that hierarchy; NULL when no
+	                    * mount shows it (inside a cgroup namespace) */
 };
 int mountplan_cgroup_hierarchies(const char *mountinfo, const char *proc_cgroup, struct cgroup_hier **out,
 				 size_t *n, struct hull_err **err);

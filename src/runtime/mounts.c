@@ -170,46 +170,47 @@ static int write_map(pid_t pid, const char *file, const struct spec_idmap *m, si
 
 int mnt_userns_with_maps(const struct spec_mount *m, struct hull_err **err)
 {
-	int sync[2];
-	if (pipe2(sync, O_CLOEXEC) < 0)
+	int ready[2], release[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
 		return hull_err_sys(err, "pipe");
-	_cleanup_killpid_ pid_t pid = fork();
-	if (pid < 0) {
-		close(sync[0]);
-		close(sync[1]);
-		return hull_err_sys(err, "fork");
+	if (pipe2(release, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return hull_err_sys(err, "pipe");
 	}
+	_cleanup_killpid_ pid_t pid = fork();
 	if (pid == 0) {
-		close(sync[1]);
-		char c;
-		/* The parent reads our maps and ns file, then kills us; nothing else to do. */
-		if (unshare(CLONE_NEWUSER) < 0)
+		close(ready[0]);
+		close(release[1]);
+		/* Our pid as the mounted /proc knows it: with a new pid namespace and the host's /proc
+		 * still in place, the pid fork() returned names another process there. */
+		char self[32] = "";
+		if (unshare(CLONE_NEWUSER) == 0) {
+			ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+			self[n > 0 ? n : 0] = 0;
+		}
+		if (write(ready[1], self, strlen(self) + 1) < 0)
 			_exit(1);
-		if (read(sync[0], &c, 1) < 0)
+		char c;
+		if (read(release[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
 	}
-	close(sync[0]);
-	_cleanup_fd_ int wake = sync[1];
-	/* Wait until the child is in its new user namespace. */
-	char self_ns[64], child_ns[64], path[64];
-	ssize_t l1 = readlink("/proc/self/ns/user", self_ns, sizeof(self_ns) - 1);
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	for (int tries = 0; tries < 10000; tries++) {
-		ssize_t l2 = readlink(path, child_ns, sizeof(child_ns) - 1);
-		if (l1 < 0 || l2 < 0)
-			return hull_err_sys(err, "readlink %s", path);
-		if (l1 != l2 || memcmp(self_ns, child_ns, (size_t)l1) != 0)
-			break;
-		int status;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			pid = 0;
-			return hull_err_set(err, EPERM, "unshare user namespace for the id map failed");
-		}
-		usleep(100);
-	}
-	if (write_map(pid, "uid_map", m->uid_mappings, m->n_uid_mappings, err) < 0 ||
-	    write_map(pid, "gid_map", m->gid_mappings, m->n_gid_mappings, err) < 0)
+	close(ready[1]);
+	close(release[0]);
+	_cleanup_fd_ int ready_r = ready[0], release_w = release[1];
+	if (pid < 0)
+		return hull_err_sys(err, "fork");
+	char self[32] = "";
+	ssize_t n = read(ready_r, self, sizeof(self) - 1);
+	if (n <= 1)
+		return hull_err_set(err, EPERM, "idmap: the helper could not create a user namespace");
+	self[n] = 0;
+	pid_t procpid = (pid_t)atoi(self);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)procpid);
+	if (write_map(procpid, "uid_map", m->uid_mappings, m->n_uid_mappings, err) < 0 ||
+	    write_map(procpid, "gid_map", m->gid_mappings, m->n_gid_mappings, err) < 0)
 		return hull_err_wrap(err, "idmap");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -386,6 +387,70 @@ static int tmpcopyup(int destfd, int mntfd, struct hull_err **err)
 
 /* ---- the steps ---- */
 
+static int open_nofollow_in_root(int rootfd, const char *path, bool follow)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* Where a destination really is inside the rootfs. A dangling symlink on the way (an image's
+ * /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf) is replaced by its target, read inside
+ * the root, so what gets created is that target, as runc does; everything stays confined because the
+ * result is again resolved with RESOLVE_IN_ROOT. A relative target is taken from the link's path as
+ * written. Returns a new clean path. */
+static char *chase_dangling(int rootfd, const char *dest)
+{
+	char *cur = mountplan_clean_path(dest);
+	for (int hops = 0; hops < 40; hops++) {
+		bool changed = false;
+		for (char *p = cur + 1;; p++) {
+			if (*p != '/' && *p != 0)
+				continue;
+			char saved = *p;
+			*p = 0;
+			_cleanup_fd_ int fd = open_nofollow_in_root(rootfd, cur, false);
+			struct stat st;
+			if (fd < 0 || fstat(fd, &st) < 0) {
+				*p = saved;
+				return cur; /* missing from here on: created later */
+			}
+			if (S_ISLNK(st.st_mode)) {
+				_cleanup_fd_ int followed = open_nofollow_in_root(rootfd, cur, true);
+				char target[PATH_MAX];
+				ssize_t n;
+				if (followed < 0 && errno == ENOENT && (n = readlinkat(fd, "", target, sizeof(target) - 1)) > 0) {
+					target[n] = 0;
+					char *slash = strrchr(cur, '/');
+					*slash = 0;
+					char *next = xasprintf("%s/%s%s%s", target[0] == '/' ? "" : cur, target,
+							       saved ? "/" : "", saved ? p + 1 : "");
+					free(cur);
+					cur = mountplan_clean_path(next);
+					free(next);
+					changed = true;
+					break;
+				}
+			}
+			*p = saved;
+			if (!saved)
+				break;
+		}
+		if (!changed)
+			return cur;
+	}
+	return cur;
+}
+
+static int make_dest(int rootfd, const char *dest, bool dir, struct hull_err **err)
+{
+	_cleanup_free_ char *real = chase_dangling(rootfd, dest);
+	return dir ? fs_mkdir_p_in_root(rootfd, real, 0755, err) : fs_mkfile_in_root(rootfd, real, 0644, err);
+}
+
+
 static int finish_attach(const struct mount_step *st, int mfd, int destfd, struct hull_err **err)
 {
 	if (mnt_attach(mfd, destfd, err) < 0)
@@ -399,8 +464,7 @@ static int apply_bind(int rootfd, const struct mount_step *st, const struct root
 	struct stat sst;
 	if (stat(st->source, &sst) < 0)
 		return hull_err_sys(err, "stat source %s", st->source);
-	_cleanup_fd_ int destfd = S_ISDIR(sst.st_mode) ? fs_mkdir_p_in_root(rootfd, st->dest, 0755, err)
-						       : fs_mkfile_in_root(rootfd, st->dest, 0644, err);
+	_cleanup_fd_ int destfd = make_dest(rootfd, st->dest, S_ISDIR(sst.st_mode), err);
 	if (destfd < 0)
 		return -1;
 	_cleanup_fd_ int mfd = -1;
@@ -419,18 +483,34 @@ static int apply_bind(int rootfd, const struct mount_step *st, const struct root
 	return finish_attach(st, mfd, destfd, err);
 }
 
+/* maskedPaths and readonlyPaths name /proc and /sys paths: the kernel's view must be exactly there,
+ * not wherever a symlink in the image leads. */
+static int open_strict_dir(int rootfd, const char *dest, struct hull_err **err)
+{
+	_cleanup_err_ struct hull_err *e = NULL;
+	int fd = fs_open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS, &e);
+	if (fd >= 0)
+		return fd;
+	if (e->errnum == ENOENT) {
+		_cleanup_fd_ int made = fs_mkdir_p_in_root(rootfd, dest, 0755, err);
+		if (made < 0)
+			return -1;
+		fd = fs_open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS, &e);
+		if (fd >= 0)
+			return fd;
+	}
+	if (e->errnum == ELOOP || e->errnum == ENOTDIR)
+		return hull_err_set(err, e->errnum, "%s must be a directory, not a symlink", dest);
+	return hull_err_set(err, e->errnum, "%s", e->msg);
+}
+
 static int apply_fs(int rootfd, const struct mount_step *st, const struct rootfs_opts *o, struct hull_err **err)
 {
-	_cleanup_fd_ int destfd = fs_mkdir_p_in_root(rootfd, st->dest, 0755, err);
+	bool strict = strcmp(st->fstype, "proc") == 0 || strcmp(st->fstype, "sysfs") == 0;
+	_cleanup_fd_ int destfd = strict ? open_strict_dir(rootfd, st->dest, err)
+					 : make_dest(rootfd, st->dest, true, err);
 	if (destfd < 0)
 		return -1;
-	if (strcmp(st->fstype, "proc") == 0 || strcmp(st->fstype, "sysfs") == 0) {
-		/* maskedPaths and readonlyPaths name /proc and /sys paths: the kernel's view must be exactly
-		 * there, not wherever a symlink in the image leads. */
-		_cleanup_fd_ int strict = fs_open_in_root(rootfd, st->dest, O_PATH | O_DIRECTORY, 0, RESOLVE_NO_SYMLINKS, err);
-		if (strict < 0)
-			return hull_err_wrap(err, "%s must be a directory, not a symlink", st->dest);
-	}
 	uint64_t attrs = st->attr_set | st->rattr_set;
 	_cleanup_err_ struct hull_err *fs_err = NULL;
 	_cleanup_fd_ int mfd = mnt_new_fs(st->fstype, st->source, st->m->data, st->sb_flags, attrs, &fs_err);
@@ -466,6 +546,8 @@ static int mount_one_hierarchy(int dirfd_, const struct cgroup_hier *h, bool in_
 			data = xstrdup(h->controllers);
 		mfd = mnt_new_fs(h->fstype, h->fstype, data, 0, attrs, err);
 	} else {
+		if (!h->host_dir)
+			return hull_err_set(err, ENOENT, "our cgroup is not visible through any mount of %s", h->name);
 		_cleanup_fd_ int src = open(h->host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (src < 0)
 			return hull_err_sys(err, "open %s", h->host_dir);
@@ -505,8 +587,8 @@ static int cgroup_unified(int destfd, const struct mount_step *st, const struct 
 		size_t i;
 		for (i = 0; i < n && strcmp(h[i].fstype, "cgroup2") != 0; i++)
 			;
-		if (i == n)
-			return hull_err_set(err, ENOENT, "no cgroup2 hierarchy on the host");
+		if (i == n || !h[i].host_dir)
+			return hull_err_set(err, ENOENT, "no cgroup2 hierarchy on the host shows our cgroup");
 		_cleanup_fd_ int src = open(h[i].host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (src < 0)
 			return hull_err_sys(err, "open %s", h[i].host_dir);
@@ -544,7 +626,7 @@ static int apply_cgroup(int rootfd, const struct mount_step *st, const struct sp
 	_cleanup_free_ char *pc = mi ? fs_read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL, err) : NULL;
 	if (!pc)
 		return -1;
-	_cleanup_fd_ int destfd = fs_mkdir_p_in_root(rootfd, st->dest, 0755, err);
+	_cleanup_fd_ int destfd = make_dest(rootfd, st->dest, true, err);
 	if (destfd < 0)
 		return -1;
 	struct cgroup_hier *h = NULL;

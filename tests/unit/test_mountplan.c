@@ -321,6 +321,17 @@ static void test_cgroup_hierarchies(void **state)
 	assert_string_equal(h[0].host_dir, "/mnt/with space/c1");
 	mountplan_cgroup_free(h, n);
 
+	/* In a cgroup namespace the host's mounts are rooted above us: listed, but with no host dir. */
+	const char *ns_mi = "35 31 0:32 /../.. /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+			    "41 31 0:38 /.. /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	assert_int_equal(mountplan_cgroup_hierarchies(ns_mi, "4:memory:/\n0::/\n", &h, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].name, "memory");
+	assert_null(h[0].host_dir);
+	assert_string_equal(h[1].name, "unified");
+	assert_null(h[1].host_dir);
+	mountplan_cgroup_free(h, n);
+
 	assert_int_equal(mountplan_cgroup_hierarchies(hybrid_mountinfo, "garbage\n", &h, &n, &err), -1);
 	assert_non_null(strstr(err->msg, "/proc/self/cgroup: malformed line"));
 }

@@ -590,6 +590,11 @@ static void test_err_process(void **state)
 		     "config.json: process.ioPriority.priority: integer 8 out of range [0, 7]");
 	expect_error(HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"execCPUAffinity\":{\"initial\":\"3-1\"}}}",
 		     "config.json: process.execCPUAffinity.initial: invalid CPU list \"3-1\" (want e.g. \"0-3,7\")");
+	expect_error(HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"A=1\",\"NOEQUALS\"]}}",
+		     "config.json: process.env[1]: \"NOEQUALS\" is not NAME=VALUE");
+	expect_error(HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"=x\"]}}",
+		     "config.json: process.env[0]: \"=x\" is not NAME=VALUE");
+	expect_error(HEAD "\"process\":{\"args\":[\"\"],\"cwd\":\"/\"}}", "config.json: process.args[0]: empty program name");
 }
 
 static void test_err_capability(void **state)
@@ -681,6 +686,10 @@ static void test_err_linux_misc(void **state)
 		     "config.json: linux.rootfsPropagation: unknown rootfs propagation \"everywhere\"");
 	expect_error(HEAD PROC ",\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":1}}}",
 		     "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: expected string, got integer");
+	expect_error(HEAD PROC ",\"linux\":{\"sysctl\":{\"net.ipv4/../../x\":\"1\"}}}",
+		     "config.json: linux.sysctl[\"net.ipv4/../../x\"]: invalid sysctl name");
+	expect_error(HEAD PROC ",\"linux\":{\"sysctl\":{\"net..core\":\"1\"}}}",
+		     "config.json: linux.sysctl[\"net..core\"]: invalid sysctl name");
 	expect_error(HEAD PROC ",\"linux\":{\"personality\":{\"domain\":\"BSD\"}}}",
 		     "config.json: linux.personality.domain: unknown personality domain \"BSD\"");
 	expect_error(HEAD PROC ",\"linux\":{\"personality\":{\"domain\":\"LINUX\",\"flags\":[\"ADDR_NO_RANDOMIZE\"]}}}",
