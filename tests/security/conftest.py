@@ -2,8 +2,9 @@
 make_bundle, ...) re-exported, plus helpers to prove the host was left alone (file digests, canary dirs,
 mounts under a path).
 
-Each test file is named after the CVE whose class it guards against and must pass with runc too (run with
-HULL_RUNTIME=runc): a test runc fails is a test of the wrong thing."""
+Each test file is named after the CVE whose class it guards against. Tests that take the `rt` fixture also
+run against runc and must pass there (a test runc fails is a test of the wrong thing); tests of classes
+fixed after runc 1.1.5 (Debian's) take `runtime` only and say so."""
 import hashlib
 import importlib.util
 import os

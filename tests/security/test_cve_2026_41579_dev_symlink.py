@@ -1,7 +1,9 @@
 """The /dev-as-a-symlink class (CVE-2026-41579 and its kin): the image's /dev is a symlink to a host
 path (absolute, or relative climbing out); the runtime mounts a tmpfs on /dev and creates device nodes
 and symlinks (/dev/ptmx, /dev/fd, ...) in it. All of that must happen inside the rootfs (or the
-container must be refused): no mount, node or link may appear in the host directory the symlink names."""
+container must be refused): no mount, node or link may appear in the host directory the symlink names.
+runc 1.1.5 (Debian's) fails the abs and rel cases — it creates /dev/fd, /dev/stdin, ... symlinks in the host
+directory — so this runs against the runtime under test only."""
 import os
 
 import pytest
@@ -10,7 +12,8 @@ import hullharness as hh
 
 
 @pytest.mark.parametrize("link", ["abs", "rel", "dev-parent"])
-def test_dev_symlink_stays_inside(rt, make_bundle, canary, link):
+def test_dev_symlink_stays_inside(runtime, make_bundle, canary, link):
+    rt = runtime
     c = canary("dev")
     b = make_bundle(["/bin/sh", "-c", "ls -la /dev > /dev/null; /hull-helper stat /dev/null"])
     dev = b.rootfs_path("/dev")
