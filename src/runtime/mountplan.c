@@ -1,5 +1,6 @@
 /* mountplan.c — see mountplan.h. Pure: no system call but allocation. */
 #include "runtime/mountplan.h"
+#include "oci/tables.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
@@ -77,7 +78,7 @@ uint64_t mountplan_ms_to_attr(unsigned long ms)
 
 unsigned long mountplan_sb_flags(unsigned long ms)
 {
-	return ms & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT);
+	return ms & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
 }
 
 /* The atime modes are one field: setting one means clearing the field first, and clearing "noatime"
@@ -359,15 +360,11 @@ unsigned long mountplan_root_propagation(const struct spec *s)
 	if (l && l->rootfs_propagation_flags)
 		return l->rootfs_propagation_flags;
 	if (l && l->rootfs_propagation) {
-		static const struct { const char *name; unsigned long flags; } t[] = {
-			{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
-			{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
-			{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
-			{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
-		};
-		for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
-			if (strcmp(l->rootfs_propagation, t[i].name) == 0)
-				return t[i].flags;
+		/* A spec built without the parser: the parser's own table. */
+		const struct oci_name_value *v =
+			oci_lookup(oci_rootfs_propagations, oci_n_rootfs_propagations, l->rootfs_propagation);
+		if (v)
+			return (unsigned long)v->value;
 	}
 	return MS_REC | MS_PRIVATE;
 }

@@ -277,8 +277,8 @@ static void test_root_propagation(void **state)
 	struct spec_linux l = { .rootfs_propagation = "rslave" };
 	s.linux_ = &l;
 	assert_int_equal(mountplan_root_propagation(&s), MS_REC | MS_SLAVE);
-	l.rootfs_propagation = "shared";
-	assert_int_equal(mountplan_root_propagation(&s), MS_SHARED);
+	l.rootfs_propagation = "shared"; /* as runc: every value is recursive */
+	assert_int_equal(mountplan_root_propagation(&s), MS_SHARED | MS_REC);
 	l.rootfs_propagation_flags = MS_UNBINDABLE;
 	assert_int_equal(mountplan_root_propagation(&s), MS_UNBINDABLE);
 }

@@ -874,6 +874,66 @@ static void test_cgroupns(void **state)
 	run_case(case_cgroupns);
 }
 
+/* A config.json through the real parser: option strings become the flags and attributes applied. */
+static const char parsed_config[] =
+	"{\"ociVersion\":\"1.2.0\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
+	"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+	"\"mounts\":["
+	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+	"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
+	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+	"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]},"
+	"{\"destination\":\"/rro\",\"type\":\"bind\",\"source\":\"hostdir\",\"options\":[\"rbind\",\"rro\",\"nosuid\"]},"
+	"{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"hostdir\",\"options\":[\"rbind\",\"ro\"]},"
+	"{\"destination\":\"/etc/conf\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"tmpcopyup\",\"noexec\"]},"
+	"{\"destination\":\"/mapped\",\"type\":\"bind\",\"source\":\"hostdir\",\"options\":[\"bind\",\"idmap\"],"
+	" \"uidMappings\":[{\"containerID\":0,\"hostID\":3000,\"size\":10}],"
+	" \"gidMappings\":[{\"containerID\":0,\"hostID\":4000,\"size\":10}]}"
+	"],"
+	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}],\"rootfsPropagation\":\"rslave\","
+	"\"maskedPaths\":[\"/proc/timer_list\",\"/proc/acpi\",\"/proc/kcore\"],"
+	"\"readonlyPaths\":[\"/proc/sys\",\"/proc/bus\"]}}";
+
+static void case_parsed_config(void)
+{
+	/* A submount inside the bind source: "rro" reaches it, plain "ro" does not. */
+	_cleanup_free_ char *sub = path_in(E.hostdir, "sub");
+	CHECK(mkdir(sub, 0755) == 0 || errno == EEXIST, "mkdir sub\n");
+	CHECK(mount("tmpfs", sub, "tmpfs", 0, "size=1m") == 0, "mount sub: %s\n", strerror(errno));
+	struct hull_err *err = NULL;
+	struct spec *s = spec_parse(parsed_config, sizeof(parsed_config) - 1, "config.json", &err);
+	CHECK(s, "parse: %s\n", err ? err->msg : "?");
+	struct rootfs_opts o = opts();
+	enter(s, &o, false);
+	check_mount("/", NULL, "ro");
+	check_mount("/rro", NULL, "ro");
+	check_mount("/rro", NULL, "nosuid");
+	check_mount("/rro/sub", "tmpfs", "ro");
+	check_mount("/ro", NULL, "ro");
+	check_mount("/ro/sub", "tmpfs", "rw");
+	check_mount("/etc/conf", "tmpfs", "noexec");
+	CHECK(access("/etc/conf/a.conf", F_OK) == 0, "tmpcopyup\n");
+	struct stat st;
+	CHECK(stat("/mapped/hello", &st) == 0 && st.st_uid == 3000 && st.st_gid == 4000, "idmap %u:%u\n", st.st_uid,
+	      st.st_gid);
+	check_mount("/proc/timer_list", NULL, NULL);
+	check_mount("/proc/acpi", "tmpfs", "ro");
+	check_mount("/proc/sys", "proc", "ro");
+	check_mount("/sys/fs/cgroup/cpu", "cgroup", "ro");
+	check_mount("/dev/pts", "devpts", "noexec");
+	struct mi m;
+	CHECK(mi_find("/", &m) && strstr(m.optional, "master:") == NULL, "/ propagation: %s\n", m.optional);
+	spec_free(s);
+}
+
+static void test_parsed_config(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	run_case(case_parsed_config);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +948,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_propagation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cgroupns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parsed_config, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
