@@ -277,20 +277,37 @@ def unmount_under(path):
         subprocess.run(["umount", "-l", t], capture_output=True)
 
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,199}")
+
+
+def safe_id(cid):
+    """True for ids the harness may turn into paths ("..", "a/b" and friends would name the host's own
+    cgroups: cleanup must never walk, let alone kill, those)."""
+    return isinstance(cid, str) and bool(_SAFE_ID.fullmatch(cid)) and cid not in (".", "..")
+
+
+def _under_parent(d, hier):
+    parent = os.path.realpath(os.path.join(CGROUP_ROOT, hier, CGROUP_PARENT)) if hier else \
+        os.path.realpath(os.path.join(CGROUP_ROOT, CGROUP_PARENT))
+    return os.path.realpath(d).startswith(parent + "/")
+
+
 def cgroup_dirs(cid):
     """Existing cgroup dirs /hulltest/<cid> in every hierarchy (v1 controllers and the unified one)."""
     res = []
+    if not safe_id(cid):
+        return res
     try:
         hier = os.listdir(CGROUP_ROOT)
     except FileNotFoundError:
         return res
     for h in hier:
         d = os.path.join(CGROUP_ROOT, h, CGROUP_PARENT, cid)
-        if os.path.isdir(d):
+        if os.path.isdir(d) and _under_parent(d, h):
             res.append(d)
     if os.path.isfile(os.path.join(CGROUP_ROOT, "cgroup.controllers")):  # pure v2 host
         d = os.path.join(CGROUP_ROOT, CGROUP_PARENT, cid)
-        if os.path.isdir(d):
+        if os.path.isdir(d) and _under_parent(d, ""):
             res.append(d)
     return res
 
@@ -310,6 +327,8 @@ def pids_in_cgroup_dir(d):
 def processes_of(cid):
     """Host pids that belong to the container: in its cgroup, or carrying HULLTEST_ID=<cid>."""
     pids = set()
+    if not safe_id(cid):
+        return pids
     for d in cgroup_dirs(cid):
         pids |= pids_in_cgroup_dir(d)
     marker = ("HULLTEST_ID=%s" % cid).encode()
@@ -322,14 +341,23 @@ def processes_of(cid):
                     pids.add(int(p))
         except OSError:
             pass
-    pids.discard(os.getpid())
+    # never ourselves or an ancestor (the shell that runs pytest)
+    p = os.getpid()
+    while p > 1:
+        pids.discard(p)
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                p = int(f.read().rsplit(") ", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    pids.discard(1)
     return pids
 
 
 def remove_cgroup_dirs(cid, kill=True):
     for d in cgroup_dirs(cid):
         if kill:
-            for pid in pids_in_cgroup_dir(d):
+            for pid in processes_of(cid):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
@@ -406,6 +434,8 @@ class Runtime:
         return Result(p.returncode, dec(p.stdout), dec(p.stderr))
 
     def _remember(self, cid, bundle):
+        if not safe_id(cid):  # bad-id tests: nothing may be created, and cleanup must not touch such a path
+            return
         if cid not in self.ids:
             self.ids.append(cid)
         if bundle is not None:
@@ -597,6 +627,7 @@ def parse_last_json(text):
 def leftovers(rt, cid, bundle=None):
     """What a failed create/run left behind; [] when nothing. Used by the bad-input tests."""
     found = []
+    assert safe_id(cid), "leftovers() needs a plain id, not %r" % cid
     if os.path.exists(rt.state_dir(cid)):
         found.append("state dir %s" % rt.state_dir(cid))
     for d in cgroup_dirs(cid):
