@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runtime/rootfs.h"
@@ -715,6 +717,47 @@ static void case_console(void)
 	check_mount("/dev/console", "devpts", NULL);
 }
 
+/* runc's way: the pty comes from the container's devpts, opened after prepare, bound before finalize. */
+static void case_console_from_container_devpts(void)
+{
+	struct sb b;
+	sb_init(&b);
+	add(&b, "/proc", "proc", "proc", 0, NULL);
+	add(&b, "/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755");
+	add(&b, "/dev/pts", "devpts", "devpts", 0, "newinstance,ptmxmode=0666,mode=0620");
+	struct rootfs_opts o = opts();
+	struct hull_err *err = NULL;
+	enter(&b.s, &o, true);
+	int master = rootfs_open_ptmx(&o, &err);
+	must(master < 0 ? -1 : 0, &err, "open ptmx");
+	CHECK(unlockpt(master) == 0, "unlockpt\n");
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	CHECK(slave >= 0, "TIOCGPTPEER: %s\n", strerror(errno));
+	must(rootfs_bind_console(&o, slave, &err), &err, "bind console");
+	must(rootfs_finalize(&b.s, &o, &err), &err, "finalize");
+	char name[64];
+	CHECK(ttyname_r(slave, name, sizeof(name)) == 0 && !strcmp(name, "/dev/pts/0"), "ttyname %s\n", name);
+	struct stat want, got;
+	CHECK(fstat(slave, &want) == 0 && stat("/dev/console", &got) == 0 && got.st_rdev == want.st_rdev,
+	      "/dev/console is not the pty\n");
+}
+
+/* A /dev/pts/ptmx that is not devpts's is refused. */
+static void case_console_fake_ptmx(void)
+{
+	struct sb b;
+	sb_init(&b);
+	add(&b, "/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755");
+	struct rootfs_opts o = opts();
+	struct hull_err *err = NULL;
+	enter(&b.s, &o, true);
+	_cleanup_free_ char *pts = xasprintf("%s/dev/pts", E.rootfs);
+	_cleanup_free_ char *ptmx = xasprintf("%s/dev/pts/ptmx", E.rootfs);
+	CHECK(mkdir(pts, 0755) == 0 && mknod(ptmx, S_IFCHR | 0666, makedev(5, 2)) == 0, "mknod\n");
+	CHECK(rootfs_open_ptmx(&o, &err) < 0 && strstr(err->msg, "not the ptmx of a devpts mount"), "accepted: %s\n",
+	      err ? err->msg : "no error");
+}
+
 static void test_console(void **state)
 {
 	(void)state;
@@ -726,6 +769,8 @@ static void test_console(void **state)
 	console_slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	assert_true(console_slave >= 0);
 	run_case(case_console);
+	run_case(case_console_from_container_devpts);
+	run_case(case_console_fake_ptmx);
 	close(console_slave);
 	close(master);
 }
