@@ -9,13 +9,7 @@ import subprocess
 import pytest
 
 import hullharness as hh
-
-
-def mounts_by_target(f):
-    res = {}
-    for m in f["mounts"]:
-        res[m["target"]] = m  # the last one wins: the visible one
-    return res
+from test_devices_and_mounts import mounts_by_target
 
 
 def opts(m):
