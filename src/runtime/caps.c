@@ -1,6 +1,7 @@
 /* caps.c — see caps.h. */
 #include "runtime/caps.h"
 #include "util/cleanup.h"
+#include "oci/tables.h"
 #include "util/log.h"
 
 #include <ctype.h>
@@ -9,7 +10,6 @@
 #include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -137,13 +137,14 @@ int caps_apply(const struct spec_caps *c, struct hull_err **err)
 
 int caps_from_name(const char *name)
 {
-	/* libcap takes bare numbers too; OCI names are always CAP_*. */
-	if (strncasecmp(name, "CAP_", 4) != 0)
+	/* The parser's table, so --cap and config.json accept the same names; any case, as in docker. */
+	char upper[64];
+	size_t n = strlen(name);
+	if (n >= sizeof(upper))
 		return -1;
-	cap_value_t v;
-	if (cap_from_name(name, &v) < 0 || v < 0 || v > 63)
-		return -1;
-	return (int)v;
+	for (size_t i = 0; i <= n; i++)
+		upper[i] = (char)toupper((unsigned char)name[i]);
+	return oci_capability_lookup(upper);
 }
 
 int caps_exec_add(struct spec_caps *c, const char *name, struct hull_err **err)

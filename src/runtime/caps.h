@@ -6,7 +6,7 @@
  * process's capabilities alone: the caller then calls none of these (spec->process->has_caps is false).
  * Inheritable stays empty unless the spec asks for it (CVE-2022-29162). Caps above the kernel's
  * /proc/sys/kernel/cap_last_cap are ignored, as runc ignores capabilities the kernel does not know.
- * Knows nothing of containers; raw prctl/capset, no libcap state (libcap only parses names).
+ * Knows nothing of containers; raw prctl/capset, no libcap. Names come from the parser's table (oci/tables.h).
  */
 #ifndef HULL_RUNTIME_CAPS_H
 #define HULL_RUNTIME_CAPS_H

@@ -51,56 +51,57 @@ static int check_devpts_node(int fd, const char *what, bool want_ptmx, unsigned 
 	return 0;
 }
 
-/* Re-open an O_PATH fd with real access: through /proc/self/fd, which is the only way the kernel offers. */
-static int reopen(int path_fd, int flags, const char *what, struct hull_err **err)
+/* The ptmx node: char 5:2 and, for devpts's own node (/dev/pts/ptmx), inode 2 of a devpts mount. */
+static int check_ptmx(int fd, const char *path, bool devpts_node, struct hull_err **err)
 {
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", path_fd);
-	int fd = open(p, flags | O_CLOEXEC);
-	if (fd < 0)
-		return hull_err_sys(err, "reopen %s", what);
-	return fd;
+	if (devpts_node)
+		return check_devpts_node(fd, path, true, 0, err);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return hull_err_sys(err, "stat %s", path);
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != PTMX_MAJOR || minor(st.st_rdev) != PTMX_MINOR)
+		return hull_err_set(err, ENOTTY, "%s is not the ptmx character device", path);
+	return 0;
 }
 
-/* The ptmx of the devpts instance at /dev/pts (the caller's: the container's own after its mounts),
- * checked before it is opened for real, so a planted file or symlink is refused. */
+/* Open a ptmx node checked before it is opened for real, so a planted file or symlink is refused: an
+ * O_PATH fd is checked, then re-opened through /proc/self/fd. Without /proc (a spec that mounts none),
+ * the path is opened non-blocking without following symlinks and the opened fd is checked instead. */
+static int open_ptmx_at(const char *path, bool devpts_node, struct hull_err **err)
+{
+	_cleanup_fd_ int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return hull_err_sys(err, "open %s", path);
+	if (check_ptmx(pfd, path, devpts_node, err) < 0)
+		return -1;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+	int fd = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT)
+		return hull_err_sys(err, "reopen %s", path);
+	_cleanup_fd_ int dfd = open(path, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_err_sys(err, "open %s", path);
+	if (check_ptmx(dfd, path, devpts_node, err) < 0)
+		return -1;
+	fcntl(dfd, F_SETFL, fcntl(dfd, F_GETFL) & ~O_NONBLOCK);
+	return steal_fd(&dfd);
+}
+
+/* A new pty master from the devpts instance at /dev/pts (the caller's: the container's own once its
+ * /dev/pts is mounted and the root switched). /dev/ptmx (the node the kernel resolves to the devpts of
+ * the sibling "pts") is the fallback, e.g. when pts/ptmx has mode 000 for an unprivileged caller. */
 static int open_ptmx(struct hull_err **err)
 {
-	static const char *const candidates[] = { "/dev/pts/ptmx", "/dev/ptmx" };
 	_cleanup_err_ struct hull_err *first = NULL;
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++) {
-		const char *path = candidates[i];
-		struct hull_err *e = NULL;
-		_cleanup_fd_ int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (pfd < 0) {
-			hull_err_sys(&e, "open %s", path);
-		} else if (i == 0) {
-			if (check_devpts_node(pfd, path, true, 0, &e) == 0) {
-				int fd = reopen(pfd, O_RDWR | O_NOCTTY, path, &e);
-				if (fd >= 0)
-					return fd;
-			}
-		} else {
-			/* /dev/ptmx (5:2 on the parent fs) is resolved by the kernel to the devpts mounted at the
-			 * sibling "pts": open it, then check that the master is a devpts file. */
-			struct stat st;
-			if (fstat(pfd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == PTMX_MAJOR &&
-			    minor(st.st_rdev) == PTMX_MINOR) {
-				_cleanup_fd_ int fd = reopen(pfd, O_RDWR | O_NOCTTY, path, &e);
-				struct statfs sfs;
-				if (fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type == DEVPTS_SUPER_MAGIC)
-					return steal_fd(&fd);
-				if (fd >= 0)
-					hull_err_set(&e, EXDEV, "%s: the pty is not on a devpts mount", path);
-			} else {
-				hull_err_set(&e, ENOTTY, "%s is not the ptmx character device", path);
-			}
-		}
-		if (!first)
-			first = e;
-		else
-			hull_err_free(e);
-	}
+	int fd = open_ptmx_at("/dev/pts/ptmx", true, &first);
+	if (fd >= 0)
+		return fd;
+	fd = open_ptmx_at("/dev/ptmx", false, NULL);
+	if (fd >= 0)
+		return fd;
 	/* Report the first candidate's failure: it is the one that should have worked. */
 	if (err) {
 		hull_err_free(*err);
@@ -125,18 +126,15 @@ static int open_peer(int master, struct hull_err **err)
 		return fd;
 	if (errno != EINVAL && errno != ENOTTY)
 		return hull_err_sys(err, "ioctl TIOCGPTPEER");
-	/* Kernels before 4.13: by name, checked to be the right pty of a devpts mount before opening. */
-	unsigned n;
-	if (ioctl(master, TIOCGPTN, &n) < 0)
-		return hull_err_sys(err, "ioctl TIOCGPTN");
+	/* Kernels before 4.13: by name; the caller checks the fd is the master's peer on devpts. */
 	char name[32];
-	snprintf(name, sizeof(name), "/dev/pts/%u", n);
-	_cleanup_fd_ int pfd = open(name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0)
-		return hull_err_sys(err, "open %s", name);
-	if (check_devpts_node(pfd, name, false, n, err) < 0)
+	if (console_pty_name(master, name, sizeof(name), err) < 0)
 		return -1;
-	return reopen(pfd, O_RDWR | O_NOCTTY, name, err);
+	fd = open(name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return hull_err_sys(err, "open %s", name);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 int console_open_pty(int *master, int *slave, struct hull_err **err)
@@ -148,11 +146,17 @@ int console_open_pty(int *master, int *slave, struct hull_err **err)
 	int unlock = 0;
 	if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
 		return hull_err_sys(err, "allocate pty: unlockpt");
-	int s = open_peer(m, err);
+	_cleanup_fd_ int s = open_peer(m, err);
 	if (s < 0)
 		return hull_err_wrap(err, "allocate pty: open slave");
+	/* Whatever node gave the master, the pair must be a real devpts pty. */
+	unsigned n;
+	if (ioctl(m, TIOCGPTN, &n) < 0)
+		return hull_err_sys(err, "allocate pty: ioctl TIOCGPTN");
+	if (check_devpts_node(s, "pty slave", false, n, err) < 0)
+		return hull_err_wrap(err, "allocate pty");
 	*master = steal_fd(&m);
-	*slave = s;
+	*slave = steal_fd(&s);
 	trace_end(t, "open pty");
 	return 0;
 }

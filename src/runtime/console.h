@@ -13,8 +13,12 @@
 #include <stddef.h>
 #include "util/err.h"
 
-/* Open a new pty: /dev/ptmx (falling back to /dev/pts/ptmx), unlockpt, slave via TIOCGPTPEER (falling
- * back to opening the ptsname path on kernels without it). Both fds O_CLOEXEC, slave O_NOCTTY. */
+/* Open a new pty: /dev/pts/ptmx (checked: devpts, inode 2, 5:2; falling back to /dev/ptmx), unlockpt,
+ * slave via TIOCGPTPEER (the ptsname path on kernels without it), and the slave checked to be the
+ * master's peer on devpts. Both fds O_CLOEXEC, slave O_NOCTTY.
+ * In the container's init, call it once the container's /dev/pts is mounted and its root is "/"
+ * (after pivot_root), as runc does: before that, /dev/pts is the host's and the pty would be invisible
+ * inside. Works without /proc mounted. */
 int console_open_pty(int *master, int *slave, struct hull_err **err);
 /* "/dev/pts/N" of master's slave (TIOCGPTN), into name[len]. */
 int console_pty_name(int master, char *name, size_t len, struct hull_err **err);

@@ -147,7 +147,7 @@ static const char *signal_name(int sig)
 }
 
 static int run_one(const struct spec_hook *h, const char *kind, size_t idx, const char *state_json,
-		   struct hull_err **err)
+		   char *const *default_env, size_t n_default_env, struct hull_err **err)
 {
 	/* The state goes in a sealed memfd rather than a pipe: no writer to block on a hook that never reads
 	 * stdin, and no SIGPIPE for us when it exits early. */
@@ -183,9 +183,15 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	else
 		argv[0] = h->path;
 	_cleanup_free_ char **envp = NULL;
-	if (h->env) {
-		envp = xcalloc(h->n_env + 1, sizeof(*envp));
-		memcpy(envp, h->env, h->n_env * sizeof(*envp));
+	char *const *env = h->env;
+	size_t n_env = h->n_env;
+	if (!env || n_env == 0) {
+		env = default_env;
+		n_env = n_default_env;
+	}
+	if (env) {
+		envp = xcalloc(n_env + 1, sizeof(*envp));
+		memcpy(envp, env, n_env * sizeof(*envp));
 	}
 
 	uint64_t t = trace_begin();
@@ -264,12 +270,17 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	return 0;
 }
 
-int hooks_run(const struct spec_hook *hooks, size_t n, const char *kind, const char *state_json,
-	      struct hull_err **err)
+int hooks_run_with_env(const struct spec_hook *hooks, size_t n, const char *kind, const char *state_json,
+		       char *const *default_env, size_t n_default_env, struct hull_err **err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (run_one(&hooks[i], kind, i, state_json, err) < 0)
+		if (run_one(&hooks[i], kind, i, state_json, default_env, n_default_env, err) < 0)
 			return -1;
 	return 0;
 }
 
+int hooks_run(const struct spec_hook *hooks, size_t n, const char *kind, const char *state_json,
+	      struct hull_err **err)
+{
+	return hooks_run_with_env(hooks, n, kind, state_json, NULL, 0, err);
+}

@@ -15,7 +15,7 @@
 #include "oci/spec.h"
 
 /* Run hooks[0..n) in order; stop at the first failure. kind names them in errors ("prestart").
- * A hook with env == NULL inherits the caller's environment (as runc: Go's exec.Cmd with nil Env);
+ * A hook without env inherits the caller's environment (as runc: Go's exec.Cmd with nil Env);
  * with args empty its argv is [path]. Errors:
  *   hook prestart[1] /usr/bin/foo: exit status 3: <last stderr line(s)>
  *   hook prestart[1] /usr/bin/foo: killed by signal SIGSEGV
@@ -23,6 +23,11 @@
  *   hook prestart[1] /usr/bin/foo: execve: No such file or directory */
 int hooks_run(const struct spec_hook *hooks, size_t n, const char *kind, const char *state_json,
 	      struct hull_err **err);
+
+/* The same, but a hook without env gets default_env[0..n) instead of the caller's environment
+ * (default_env NULL: the caller's). runc gives startContainer hooks the container process's env so. */
+int hooks_run_with_env(const struct spec_hook *hooks, size_t n, const char *kind, const char *state_json,
+		       char *const *default_env, size_t n_default_env, struct hull_err **err);
 
 /* hooks_run on s->hooks[kind] with spec_hook_kind_names[kind]. */
 int hooks_run_kind(const struct spec *s, enum spec_hook_kind kind, const char *state_json,

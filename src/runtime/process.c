@@ -192,8 +192,13 @@ int process_set_oom_score_adj(int score, struct hull_err **err)
 		return hull_err_wrap(err, "oomScoreAdj");
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d", score);
-	if (write_all(fd, buf, (size_t)n) < 0)
+	if (write_all(fd, buf, (size_t)n) < 0) {
+		/* The kernel refuses going below the lowest value set so far without CAP_SYS_RESOURCE. */
+		if (errno == EACCES && prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1)
+			return hull_err_sys(err, "oomScoreAdj: write %d to /proc/self/oom_score_adj (lowering it needs "
+						 "CAP_SYS_RESOURCE, which is not in this process's bounding set)", score);
 		return hull_err_sys(err, "oomScoreAdj: write %d to /proc/self/oom_score_adj", score);
+	}
 	trace_end(t, "oom_score_adj %d", score);
 	return 0;
 }
@@ -330,6 +335,32 @@ int process_set_exec_cpu_affinity(pid_t pid, const char *cpus, struct hull_err *
 	if (sched_setaffinity(pid, sizeof(set), &set) < 0)
 		return hull_err_sys(err, "process.execCPUAffinity: sched_setaffinity %s", cpus);
 	trace_end(t, "sched_setaffinity pid %d cpus %s", (int)pid, cpus);
+	return 0;
+}
+
+/* ---- memory policy (runtime-spec 1.3 linux.memoryPolicy) ---- */
+
+#define HULL_MPOL_DEFAULT 0
+#define HULL_MPOL_LOCAL 4
+
+int process_set_memory_policy(const struct spec_memory_policy *mp, struct hull_err **err)
+{
+	/* A node list parses like a CPU list; cpu_set_t is a bitmask of unsigned longs, as set_mempolicy's
+	 * nodemask is. */
+	cpu_set_t nodes;
+	CPU_ZERO(&nodes);
+	bool has_nodes = mp->nodes && *skip_ws(mp->nodes);
+	if (has_nodes && process_parse_cpu_list(mp->nodes, &nodes, err) < 0)
+		return hull_err_wrap(err, "linux.memoryPolicy.nodes");
+	if (has_nodes && (mp->mode_num == HULL_MPOL_DEFAULT || mp->mode_num == HULL_MPOL_LOCAL))
+		return hull_err_set(err, EINVAL, "linux.memoryPolicy: mode %s takes no nodes (got \"%s\")",
+				    mp->mode ? mp->mode : "?", mp->nodes);
+	uint64_t t = trace_begin();
+	if (syscall(SYS_set_mempolicy, mp->mode_num | (int)mp->flags, has_nodes ? (unsigned long *)&nodes : NULL,
+		    has_nodes ? (unsigned long)CPU_SETSIZE : 0UL) < 0)
+		return hull_err_sys(err, "linux.memoryPolicy: set_mempolicy %s nodes \"%s\" flags 0x%x",
+				    mp->mode ? mp->mode : "?", mp->nodes ? mp->nodes : "", mp->flags);
+	trace_end(t, "set_mempolicy %s nodes %s", mp->mode ? mp->mode : "?", mp->nodes ? mp->nodes : "-");
 	return 0;
 }
 
@@ -476,13 +507,21 @@ static int close_from(int keep_up_to, bool cloexec, struct hull_err **err)
 	if (keep_up_to < -1)
 		keep_up_to = -1;
 	uint64_t t = trace_begin();
+	/* The trace fd itself is about to go: report the step first, and stop tracing so that a later
+	 * trace line cannot land in a file that reuses the number. */
+	bool closes_trace = !cloexec && hull_trace_fd > keep_up_to;
+	if (closes_trace) {
+		trace_end(t, "close fds above %d (tracing stops here)", keep_up_to);
+		hull_trace_fd = -1;
+	}
 	if (syscall(SYS_close_range, (unsigned)(keep_up_to + 1), ~0U, cloexec ? CLOSE_RANGE_CLOEXEC : 0) < 0) {
 		if (errno != ENOSYS && errno != EINVAL && errno != EPERM)
 			return hull_err_sys(err, "close_range %d..", keep_up_to + 1);
 		if (process_close_fds_procfs(keep_up_to, cloexec, err) < 0)
 			return hull_err_wrap(err, "close fds above %d", keep_up_to);
 	}
-	trace_end(t, "%s fds above %d", cloexec ? "cloexec" : "close", keep_up_to);
+	if (!closes_trace)
+		trace_end(t, "%s fds above %d", cloexec ? "cloexec" : "close", keep_up_to);
 	return 0;
 }
 

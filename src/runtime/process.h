@@ -10,9 +10,11 @@
  *   [before joining the cgroup]  process_set_exec_cpu_affinity(0, initial)
  *   process_join_session_keyring(id, …)     unless --no-new-keyring (after entering the user ns)
  *   process_set_hostname(host, domain)      in the new UTS namespace
- *   process_apply_sysctl(...)               after /proc is mounted, before pivot_root's readonly /proc/sys
+ *   process_apply_sysctl(...)               after /proc is mounted, before readonlyPaths makes /proc/sys
+ *                                            read-only (runc: after pivot_root)
  *   process_set_oom_score_adj, process_set_rlimits, process_set_scheduler, process_set_io_priority,
- *   process_set_personality                 (rlimits before dropping caps: lowering works, raising the
+ *   process_set_personality, process_set_memory_policy
+ *                                           (rlimits before dropping caps: lowering works, raising the
  *                                            hard limit needs CAP_SYS_RESOURCE)
  *   caps_drop_bounding; caps_keep_across_setuid
  *   process_switch_user(user)               setgroups, setresgid, setresuid, umask
@@ -66,6 +68,10 @@ int process_parse_cpu_list(const char *list, cpu_set_t *set, struct hull_err **e
 /* sched_setaffinity(pid, cpus) (pid 0: the caller). cpus NULL or "": no-op. */
 int process_set_exec_cpu_affinity(pid_t pid, const char *cpus, struct hull_err **err);
 
+/* set_mempolicy(mode | flags, nodes) for linux.memoryPolicy (runtime-spec 1.3), inherited across execve.
+ * MPOL_DEFAULT and MPOL_LOCAL take no nodes. */
+int process_set_memory_policy(const struct spec_memory_policy *mp, struct hull_err **err);
+
 /* The path under /proc/sys of a sysctl key: "net.ipv4.ip_forward" → "sys/net/ipv4/ip_forward"
  * (a "/" in the key is kept, as runc; ".." components and empty keys are refused). Returned malloc'd. */
 char *process_sysctl_path(const char *key, struct hull_err **err);
@@ -97,7 +103,8 @@ char **process_build_env(char *const env[], size_t n_env, uid_t uid, struct hull
 void process_env_free(char **env);
 
 /* Close every fd above keep_up_to (keep_up_to = 2 + preserve_fds keeps stdio and LISTEN_FDS):
- * close_range(keep_up_to + 1, ~0U), falling back to walking /proc/self/fd. */
+ * close_range(keep_up_to + 1, ~0U), falling back to walking /proc/self/fd. If the --trace fd is among
+ * them, tracing stops (hull_trace_fd = -1). The --log fd is closed too: log nothing after this. */
 int process_close_fds(int keep_up_to, struct hull_err **err);
 /* Mark every fd above keep_up_to close-on-exec instead (close_range CLOSE_RANGE_CLOEXEC, same
  * fallback): for fds the init still needs until execve itself (the sync socket, the exec fifo). */

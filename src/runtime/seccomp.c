@@ -85,7 +85,7 @@ int seccomp_profile_check(const struct spec_seccomp *s, unsigned int *flags, boo
 	if ((s->default_action & SCMP_ACT_MASK) == SCMP_ACT_NOTIFY)
 		return hull_err_set(err, EINVAL, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 
-	if (!s->has_flags && s->n_flags == 0)
+	if (!s->has_flags && !s->flags)
 		*flags = SECCOMP_FILTER_FLAG_SPEC_ALLOW;
 	for (size_t i = 0; i < s->n_flags; i++) {
 		size_t k = 0;

@@ -13,7 +13,20 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <stdio.h>
 #include <unistd.h>
+
+/* Linux 6.8+: unique mount ids and statmount(2); absent from this libc's headers. */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+struct hull_mnt_id_req {
+	uint32_t size, spare;
+	uint64_t mnt_id, param;
+};
 
 #define SEALED_MARK "_HULL_SELFSEALED"
 #define MEMFD_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -37,6 +50,53 @@ enum selfseal_kind selfseal_status(void)
 	if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY))
 		return SELFSEAL_RO_MOUNT;
 	return SELFSEAL_NONE;
+}
+
+/* Is the mount holding fd's file part of our mount namespace? 1 yes, 0 no, -1 cannot tell. */
+static int mount_in_our_namespace(int fd)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID_UNIQUE)) {
+		/* statmount looks the id up in the caller's namespace only. */
+		struct hull_mnt_id_req req = { .size = 24, .mnt_id = stx.stx_mnt_id, .param = 0x1 /* SB_BASIC */ };
+		uint64_t buf[64];
+		if (syscall(SYS_statmount, &req, buf, sizeof(buf), 0) == 0)
+			return 1;
+		if (errno == ENOENT)
+			return 0;
+	}
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return -1;
+	_cleanup_file_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -1;
+	unsigned long long id;
+	char line[4096];
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu ", &id) == 1 && id == stx.stx_mnt_id)
+			return 1;
+	return 0;
+}
+
+int selfseal_startup(struct hull_err **err)
+{
+	if (selfseal_nondumpable(err) < 0)
+		return -1;
+	_cleanup_fd_ int fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* no /proc: nothing a container could reach us through either */
+	if (selfseal_status() != SELFSEAL_NONE)
+		return 0;
+	if (mount_in_our_namespace(fd) == 0)
+		return hull_err_set(err, EPERM, "refusing to run: this binary is writable and lives outside this mount "
+						"namespace (executed through /proc/<pid>/exe from a container? CVE-2019-5736)");
+	return 0;
+}
+
+bool selfseal_needed(const struct spec *s)
+{
+	const struct spec_namespace *pid = spec_find_namespace(s, NS_PID);
+	return !pid || pid->path;
 }
 
 /* A detached, read-only bind mount of the running binary, as an O_PATH fd to execveat. */

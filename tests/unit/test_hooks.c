@@ -89,6 +89,21 @@ static void test_defaults_inherit_env(void **state_)
 	unsetenv("HULL_HOOK_INHERITED");
 	_cleanup_free_ char *got = slurp("env.out");
 	assert_string_equal(got, "0|from-runtime\n");
+
+	/* With a default env (startContainer: the container process's), that replaces the caller's. */
+	char *def[] = { "HULL_HOOK_INHERITED=from-container" };
+	setenv("HULL_HOOK_INHERITED", "from-runtime", 1);
+	assert_int_equal(hooks_run_with_env(&h, 1, "startContainer", state, def, 1, &err), 0);
+	unsetenv("HULL_HOOK_INHERITED");
+	_cleanup_free_ char *got2 = slurp("env.out");
+	assert_string_equal(got2, "0|from-container\n");
+
+	/* A hook's own env wins over the default. */
+	char *own[] = { "HULL_HOOK_INHERITED=own" };
+	struct spec_hook h2 = { .path = path, .env = own, .n_env = 1 };
+	assert_int_equal(hooks_run_with_env(&h2, 1, "startContainer", state, def, 1, &err), 0);
+	_cleanup_free_ char *got3 = slurp("env.out");
+	assert_string_equal(got3, "0|own\n");
 }
 
 static void test_order_and_failure(void **state_)
@@ -147,10 +162,10 @@ static void test_exec_failure_and_signal(void **state_)
 	assert_string_equal(err->msg, want);
 	hull_err_free(err), err = NULL;
 
-	_cleanup_free_ char *p = script("segv.sh", "kill -SEGV $$");
+	_cleanup_free_ char *p = script("term.sh", "kill -TERM $$");
 	struct spec_hook s = { .path = p };
 	assert_int_equal(hooks_run(&s, 1, "poststart", state, &err), -1);
-	_cleanup_free_ char *want2 = xasprintf("hook poststart[0] %s: killed by signal SIGSEGV", p);
+	_cleanup_free_ char *want2 = xasprintf("hook poststart[0] %s: killed by signal SIGTERM", p);
 	assert_string_equal(err->msg, want2);
 	hull_err_free(err);
 }
@@ -184,6 +199,28 @@ static void test_no_fd_leak_and_stdout_inherited(void **state_)
 	assert_string_equal(out, "to-stdout\n");
 }
 
+/* Hooks as the parser gives them (config.json "hooks"), run by kind. */
+static void test_run_kind_from_parsed_spec(void **state_)
+{
+	_cleanup_free_ char *body = xasprintf("echo \"$1 $HULL_K\" >> %s/kind.out", dir);
+	_cleanup_free_ char *p = script("kind.sh", body);
+	_cleanup_free_ char *json = xasprintf(
+		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+		"\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"user\":{\"uid\":0,\"gid\":0}},"
+		"\"hooks\":{\"poststart\":[{\"path\":\"%s\",\"args\":[\"kind.sh\",\"a\"],\"env\":[\"HULL_K=1\"]},"
+		"{\"path\":\"%s\",\"args\":[\"kind.sh\",\"b\"],\"env\":[\"HULL_K=2\"],\"timeout\":5}]}}",
+		p, p);
+	struct hull_err *err = NULL;
+	struct spec *s = spec_parse(json, strlen(json), "config.json", &err);
+	if (!s)
+		fail_msg("%s", err->msg);
+	assert_int_equal(hooks_run_kind(s, HOOK_PRESTART, state, &err), 0); /* none: nothing runs */
+	assert_int_equal(hooks_run_kind(s, HOOK_POSTSTART, state, &err), 0);
+	spec_free(s);
+	_cleanup_free_ char *out = slurp("kind.out");
+	assert_string_equal(out, "a 1\nb 2\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_failure_and_signal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fd_leak_and_stdout_inherited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_kind_from_parsed_spec, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

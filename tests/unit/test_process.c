@@ -9,6 +9,7 @@
 #include "runtime/process.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,14 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* In a child: report the first failed check on stderr and exit 1. */
-#define CHECK(cond)                                                                                     \
-	do {                                                                                            \
-		if (!(cond)) {                                                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);       \
-			_exit(1);                                                                       \
-		}                                                                                       \
-	} while (0)
+#include "test_process_child.h"
 #define CHECK_OK(call)                                                                                  \
 	do {                                                                                            \
 		struct hull_err *e_ = NULL;                                                             \
@@ -327,6 +321,16 @@ static void child_oom(void *arg)
 	int fd = open("/proc/self/oom_score_adj", O_RDONLY);
 	CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0);
 	CHECK(atoi(buf) == 500);
+	/* Going below the lowest value so far (0 here) needs CAP_SYS_RESOURCE: said so when it is missing. */
+	struct hull_err *err = NULL;
+	int r = process_set_oom_score_adj(-100, &err);
+	if (prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1) {
+		CHECK(r < 0 && err->errnum == EACCES);
+		CHECK(strstr(err->msg, "oomScoreAdj: write -100") != NULL);
+		CHECK(strstr(err->msg, "CAP_SYS_RESOURCE") != NULL);
+	} else {
+		CHECK(r == 0);
+	}
 }
 
 static void test_oom_score_adj(void **state) { assert_int_equal(in_child(child_oom, NULL), 0); }
@@ -428,7 +432,26 @@ static void child_hostname(void *arg)
 	CHECK(strcmp(un.domainname, "hull-proc-domain") == 0);
 }
 
-static void test_hostname(void **state) { assert_int_equal(in_child(child_hostname, NULL), 0); }
+/* --trace: the step is reported with its arguments. */
+static void child_hostname_traced(void *arg)
+{
+	int fd = (int)syscall(SYS_memfd_create, "hull-trace", 0);
+	CHECK(fd >= 0);
+	hull_trace_init(fd);
+	CHECK(unshare(CLONE_NEWUTS) == 0);
+	CHECK_OK(process_set_hostname("hull-traced", NULL, &e_));
+	hull_trace_init(-1);
+	char buf[512] = { 0 };
+	CHECK(pread(fd, buf, sizeof(buf) - 1, 0) > 0);
+	CHECK(strstr(buf, "[trace ") != NULL);
+	CHECK(strstr(buf, "hostname hull-traced domainname -") != NULL);
+}
+
+static void test_hostname(void **state)
+{
+	assert_int_equal(in_child(child_hostname, NULL), 0);
+	assert_int_equal(in_child(child_hostname_traced, NULL), 0);
+}
 
 static void child_keyring(void *arg)
 {
@@ -446,7 +469,29 @@ static void child_keyring(void *arg)
 	CHECK((strtoul(perm, NULL, 16) & 0x00080000) != 0);
 }
 
-static void test_session_keyring(void **state) { assert_int_equal(in_child(child_keyring, NULL), 0); }
+/* In a user namespace the container's processes are "other" to the keyring's owner: search for others. */
+static void child_keyring_userns(void *arg)
+{
+	CHECK(unshare(CLONE_NEWUSER) == 0);
+	write_proc("/proc/self/setgroups", "deny");
+	write_proc("/proc/self/uid_map", "0 0 1");
+	write_proc("/proc/self/gid_map", "0 0 1");
+	CHECK_OK(process_join_session_keyring("hull-process-userns", true, true, &e_));
+	long id = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0, 0);
+	char desc[256] = { 0 };
+	CHECK(id > 0 && syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1, 0) > 0);
+	CHECK(strstr(desc, ";_ses.hull-process-userns") != NULL);
+	char *perm = desc;
+	for (int i = 0; i < 3; i++)
+		perm = strchr(perm, ';') + 1;
+	CHECK((strtoul(perm, NULL, 16) & 0x00000008) != 0);
+}
+
+static void test_session_keyring(void **state)
+{
+	assert_int_equal(in_child(child_keyring, NULL), 0);
+	assert_int_equal(in_child(child_keyring_userns, NULL), 0);
+}
 
 /* ---- scheduling, I/O priority, affinity, personality ---- */
 
@@ -494,8 +539,31 @@ static void child_personality(void *arg)
 	CHECK(strstr(err->msg, "unknown domain \"WINDOWS\"") != NULL);
 }
 
+static void child_memory_policy(void *arg)
+{
+	struct spec_memory_policy mp = { .mode = "MPOL_BIND", .mode_num = 2 /* MPOL_BIND */, .nodes = "0" };
+	CHECK_OK(process_set_memory_policy(&mp, &e_));
+	int mode = -1;
+	unsigned long mask[16] = { 0 };
+	CHECK(syscall(SYS_get_mempolicy, &mode, mask, 1024UL, NULL, 0UL) == 0);
+	CHECK(mode == 2 && mask[0] == 1);
+	struct spec_memory_policy local = { .mode = "MPOL_LOCAL", .mode_num = 4 };
+	CHECK_OK(process_set_memory_policy(&local, &e_));
+	CHECK(syscall(SYS_get_mempolicy, &mode, NULL, 0UL, NULL, 0UL) == 0 && mode == 4);
+	struct hull_err *err = NULL;
+	struct spec_memory_policy bad = { .mode = "MPOL_LOCAL", .mode_num = 4, .nodes = "0" };
+	CHECK(process_set_memory_policy(&bad, &err) < 0);
+	CHECK(strstr(err->msg, "MPOL_LOCAL takes no nodes") != NULL);
+	hull_err_free(err), err = NULL;
+	/* A node this machine does not have. */
+	struct spec_memory_policy absent = { .mode = "MPOL_BIND", .mode_num = 2, .nodes = "1000" };
+	CHECK(process_set_memory_policy(&absent, &err) < 0);
+	CHECK(strstr(err->msg, "linux.memoryPolicy: set_mempolicy MPOL_BIND nodes \"1000\"") != NULL);
+}
+
 static void test_sched_ioprio_affinity_personality(void **state)
 {
+	assert_int_equal(in_child(child_memory_policy, NULL), 0);
 	assert_int_equal(in_child(child_scheduler, NULL), 0);
 	assert_int_equal(in_child(child_ioprio, NULL), 0);
 	assert_int_equal(in_child(child_affinity, NULL), 0);

@@ -501,6 +501,66 @@ static void test_listener_errors(void **state)
 	hull_err_free(err);
 }
 
+/* ---- through the real parser ---- */
+
+static struct spec *parse_config(const char *seccomp_json)
+{
+	_cleanup_free_ char *text = xasprintf(
+		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"/bin/true\"],"
+		"\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},\"linux\":{\"seccomp\":%s}}", seccomp_json);
+	struct hull_err *err = NULL;
+	struct spec *sp = spec_parse(text, strlen(text), "config.json", &err);
+	if (!sp)
+		fail_msg("parse: %s", err->msg);
+	return sp;
+}
+
+static void test_from_config_json(void **state)
+{
+	(void)state;
+	struct spec *sp = parse_config(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"architectures\":[\"SCMP_ARCH_X86_64\","
+		"\"SCMP_ARCH_X86\"],\"syscalls\":[{\"names\":[\"getpid\",\"no_such_call\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+		"{\"names\":[\"getsid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":61,\"args\":[{\"index\":0,"
+		"\"value\":1,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_KILL_PROCESS\",\"args\":[{\"index\":0,\"value\":255,"
+		"\"valueTwo\":7,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}");
+	const struct spec_seccomp *s = sp->linux_->seccomp;
+	assert_non_null(s->raw_json);
+	_cleanup_free_ char *pfc = pfc_of(s);
+	assert_contains(pfc, "# default action\n  action ERRNO(38);");
+	assert_contains(pfc, "filter for arch x86 ");
+	assert_contains(pfc, "if ($syscall == 39)\n    action ALLOW;");
+	assert_contains(pfc, "if ($a0.lo32 & 0x000000ff == 7)\n        action KILL_PROCESS;");
+	char *sid = strstr(pfc, "\"getsid\" (124)");
+	assert_non_null(sid);
+	assert_non_null(strstr(sid, "if ($a0.lo32 == 1)"));
+	assert_non_null(strstr(sid, "if ($a0.lo32 == 2)"));
+	struct hull_err *err = NULL;
+	struct seccomp_prog *p = seccomp_prepare(s, NULL, &err);
+	assert_non_null(p);
+	assert_int_equal(p->flags, SECCOMP_FILTER_FLAG_SPEC_ALLOW); /* flags absent: runc's default */
+	assert_false(p->notify);
+	seccomp_prog_free(p);
+	spec_free(sp);
+
+	sp = parse_config("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[]}");
+	p = seccomp_prepare(sp->linux_->seccomp, NULL, &err);
+	assert_non_null(p);
+	assert_int_equal(p->flags, 0); /* flags present and empty: none */
+	seccomp_prog_free(p);
+	spec_free(sp);
+
+	sp = parse_config("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+			  "\"listenerPath\":\"/run/a.sock\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
+	p = seccomp_prepare(sp->linux_->seccomp, NULL, &err);
+	assert_non_null(p);
+	assert_int_equal(p->flags, SECCOMP_FILTER_FLAG_LOG);
+	assert_true(p->notify);
+	seccomp_prog_free(p);
+	spec_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_status_reports_filter),
 		cmocka_unit_test(test_notify_and_listener),
 		cmocka_unit_test(test_listener_errors),
+		cmocka_unit_test(test_from_config_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
