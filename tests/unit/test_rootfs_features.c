@@ -5,6 +5,9 @@
  */
 #include "rootfs_harness.h"
 
+#include <grp.h>
+#include <signal.h>
+
 /* ---- cases ---- */
 
 static void case_tmpcopyup(void)
@@ -261,6 +264,142 @@ static void test_cgroupns(void **state)
 	run_case(case_cgroupns);
 }
 
+/* ---- a user namespace container ---- */
+
+#define USERNS_BASE 100000
+
+/* A process sitting in a new user namespace mapping 0..65535 to USERNS_BASE; returns its pid as the
+ * mounted /proc names it (ours is the host's, the case runs in its own pid namespace). */
+static pid_t userns_holder(pid_t *child)
+{
+	int ready[2];
+	CHECK(pipe(ready) == 0, "pipe\n");
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		char self[32] = "";
+		if (unshare(CLONE_NEWUSER) == 0) {
+			ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+			self[n > 0 ? n : 0] = 0;
+		}
+		if (write(ready[1], self, sizeof(self)) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	char self[32] = "";
+	CHECK(read(ready[0], self, sizeof(self)) > 1 && self[0], "user namespace holder failed\n");
+	close(ready[0]);
+	*child = pid;
+	pid_t procpid = (pid_t)atoi(self);
+	char map[64], path[64];
+	snprintf(map, sizeof(map), "0 %d 65536\n", USERNS_BASE);
+	const char *files[] = { "uid_map", "gid_map" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)procpid, files[i]);
+		struct hull_err *err = NULL;
+		must(fs_write_file_at(AT_FDCWD, path, map, &err), &err, path);
+	}
+	return procpid;
+}
+
+static void userns_checks(void)
+{
+	CHECK(getuid() == 0 && getpid() == 1, "not root/pid 1 in the container\n");
+	check_mount("/", NULL, "ro");
+	check_mount("/proc", "proc", NULL);
+	check_mount("/sys", "sysfs", "ro");
+	check_mount("/sys/fs/cgroup/memory", "cgroup", "ro");
+	/* mknod is refused in a user namespace: the host's nodes are bound */
+	check_mount("/dev/null", "devtmpfs", NULL);
+	check_chr("/dev/null", 1, 3, 0666);
+	check_link("/dev/ptmx", "pts/ptmx");
+	/* flags the host locked stay set although the spec asked to clear them */
+	check_mount("/locked", "tmpfs", "nosuid");
+	check_mount("/locked", NULL, "nodev");
+	/* host root's file through the container's user namespace as an id map: root inside */
+	struct stat st;
+	CHECK(stat("/mapped/hello", &st) == 0 && st.st_uid == 0 && st.st_gid == 0, "idmapped owner %u:%u\n",
+	      st.st_uid, st.st_gid);
+	CHECK(stat("/plain/hello", &st) == 0 && st.st_uid == 65534, "plain owner %u\n", st.st_uid);
+	check_chr("/proc/timer_list", 1, 3, 0666);
+	check_mount("/proc/acpi", "tmpfs", "ro");
+	check_mount("/proc/sys", NULL, "ro");
+	CHECK(sh("test -c /dev/null && ! touch /x 2>/dev/null && test \"$(id -u)\" = 0") == 0, "busybox checks\n");
+}
+
+static void case_userns(void)
+{
+	_cleanup_free_ char *locked = path_in(E.base, "locked");
+	CHECK(mkdir(locked, 0755) == 0, "mkdir locked\n");
+	CHECK(mount("hull-rootfs-locked", locked, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0, "mount locked\n");
+	_cleanup_free_ char *chown_cmd = xasprintf("chown -R -h %d:%d %s", USERNS_BASE, USERNS_BASE, E.rootfs);
+	CHECK(system(chown_cmd) == 0 && chmod(E.base, 0755) == 0, "chown rootfs\n");
+	pid_t holder;
+	pid_t procpid = userns_holder(&holder);
+	char userns_path[64];
+	snprintf(userns_path, sizeof(userns_path), "/proc/%d/ns/user", (int)procpid);
+
+	struct sb b;
+	sb_init(&b);
+	add(&b, "/proc", "proc", "proc", 0, NULL);
+	add(&b, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755");
+	add(&b, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+	add(&b, "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+	add(&b, "/sys/fs/cgroup", "cgroup", "cgroup", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+	struct spec_mount *m = add(&b, "/locked", "bind", locked, 0, NULL);
+	m->clear_flags = MS_NOSUID | MS_NODEV;
+	add(&b, "/plain", "bind", E.hostdir, 0, NULL);
+	add(&b, "/mapped", "bind", E.hostdir, 0, NULL)->idmap = true;
+	b.masked[0] = "/proc/timer_list";
+	b.masked[1] = "/proc/acpi";
+	b.l.n_masked_paths = 2;
+	b.ro[0] = "/proc/sys";
+	b.l.n_readonly_paths = 1;
+	b.s.root_readonly = true;
+	b.ns[2].type = NS_USER;
+	b.l.n_namespaces = 3;
+
+	/* the parent's part: id-mapped mounts need privilege over the host's file system */
+	int *fds = NULL;
+	struct hull_err *err = NULL;
+	must(rootfs_open_idmapped_mounts(&b.s, E.base, userns_path, &fds, &err), &err, "open idmapped mounts");
+	_cleanup_fd_ int usernsfd = open(userns_path, O_RDONLY | O_CLOEXEC);
+	CHECK(usernsfd >= 0, "open %s\n", userns_path);
+
+	pid_t g = fork();
+	if (g == 0) {
+		CHECK(setns(usernsfd, CLONE_NEWUSER) == 0, "setns user: %s\n", strerror(errno));
+		CHECK(setresgid(0, 0, 0) == 0 && setgroups(0, NULL) == 0 && setresuid(0, 0, 0) == 0, "become root\n");
+		CHECK(unshare(CLONE_NEWNS | CLONE_NEWPID) == 0, "unshare: %s\n", strerror(errno));
+		pid_t gg = fork();
+		if (gg == 0) {
+			struct rootfs_opts o = opts();
+			o.in_userns = true;
+			o.mount_fds = fds;
+			enter(&b.s, &o, false);
+			userns_checks();
+			_exit(0);
+		}
+		int st;
+		waitpid(gg, &st, 0);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 99);
+	}
+	int st;
+	waitpid(g, &st, 0);
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "user namespace container failed\n");
+}
+
+static void test_userns(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	run_case(case_userns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +408,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cgroupns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_userns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
