@@ -53,10 +53,30 @@ static int make_rootfs_parent_private(const char *rootfs, struct hull_err **err)
 	return 0;
 }
 
+/* Without a mount namespace of its own the container shares the host's mounts: nothing may be mounted
+ * (runc would mount into the host's namespace), rootfs_finalize only chroots. Say so rather than ignore
+ * the parts of the spec that need one. */
+static int check_without_mount_ns(const struct spec *s, struct hull_err **err)
+{
+	const char *why = NULL;
+	if (s->n_mounts)
+		why = "mounts";
+	else if (s->linux_ && (s->linux_->n_masked_paths || s->linux_->n_readonly_paths))
+		why = s->linux_->n_masked_paths ? "linux.maskedPaths" : "linux.readonlyPaths";
+	else if (s->linux_ && s->linux_->n_devices)
+		why = "linux.devices";
+	else if (s->root_readonly)
+		why = "root.readonly";
+	if (why)
+		return hull_err_set(err, EINVAL, "%s: needs a private mount namespace (linux.namespaces has no \"mount\")",
+				    why);
+	return 0;
+}
+
 int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err)
 {
 	if (!has_mount_ns(s))
-		return 0; /* the host's mounts are not ours to change: rootfs_finalize only chroots */
+		return check_without_mount_ns(s, err);
 	struct mount_plan plan;
 	if (mountplan_build(s, o->bundle, &plan, err) < 0)
 		return -1;

@@ -318,6 +318,41 @@ static void test_propagation(void **state)
 	run_case(case_rshared_root);
 }
 
+/* Without a mount namespace nothing is mounted (that would be the host's namespace): parts of the spec
+ * that need one are refused, and with none of them the container is only chrooted. */
+static void case_no_mount_ns(void)
+{
+	struct sb b;
+	sb_init(&b);
+	b.ns[0].type = NS_PID; /* drop "mount" */
+	b.l.n_namespaces = 1;
+	add(&b, "/proc", "proc", "proc", 0, NULL);
+	struct rootfs_opts o = opts();
+	expect_failure(&b, &o, true, "mounts: needs a private mount namespace");
+	sb_init(&b);
+	b.ns[0].type = NS_PID;
+	b.l.n_namespaces = 1;
+	b.masked[0] = "/proc/kcore";
+	b.l.n_masked_paths = 1;
+	expect_failure(&b, &o, true, "linux.maskedPaths: needs a private mount namespace");
+	b.l.n_masked_paths = 0;
+	_cleanup_free_ char *before = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, NULL);
+	enter(&b.s, &o, true);
+	_cleanup_free_ char *after = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, NULL);
+	CHECK(before && after && strcmp(before, after) == 0, "prepare changed the mounts\n");
+	struct hull_err *err = NULL;
+	must(rootfs_finalize(&b.s, &o, &err), &err, "finalize");
+	CHECK(access("/bin/busybox", X_OK) == 0 && access(E.canary, F_OK) != 0, "not chrooted\n");
+	CHECK(chdir(E.base) < 0, "host path reachable\n");
+}
+
+static void test_no_mount_ns(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	run_case(case_no_mount_ns);
+}
+
 /* A config.json through the real parser: option strings become the flags and attributes applied. */
 static const char parsed_config[] =
 	"{\"ociVersion\":\"1.2.0\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
@@ -388,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_propagation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parsed_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_mount_ns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
