@@ -535,3 +535,37 @@ bool mountplan_has_ns(const struct spec *s, enum spec_ns_type t)
 			return true;
 	return false;
 }
+
+static int longer_first(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+	return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n_out)
+{
+	_cleanup_free_ char *mi = xstrdup(mountinfo);
+	size_t cap = 16, n = 0;
+	char **r = xcalloc(cap, sizeof(*r));
+	char *save = NULL;
+	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct mi_entry e;
+		if (!parse_mountinfo_line(line, &e))
+			continue;
+		char *mp = unescape_octal(e.mountpoint);
+		/* "/" and the mounts holding the rootfs carry it; the rootfs's own mounts are the container's. */
+		/* Stacked mounts on one path are listed once each: one detach per layer. */
+		bool keep = strcmp(mp, "/") == 0 || mountplan_path_under(rootfs, mp) || mountplan_path_under(mp, rootfs);
+		if (keep) {
+			free(mp);
+			continue;
+		}
+		if (n + 1 >= cap)
+			r = xrealloc(r, (cap *= 2) * sizeof(*r));
+		r[n++] = mp;
+	}
+	qsort(r, n, sizeof(*r), longer_first);
+	r[n] = NULL;
+	*n_out = n;
+	return r;
+}

@@ -121,7 +121,7 @@ out:
 	return ret;
 }
 
-static int do_pivot_root(const char *rootfs, struct hull_err **err)
+static int do_pivot_root(const struct spec *s, const char *rootfs, struct hull_err **err)
 {
 	_cleanup_fd_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	_cleanup_fd_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -145,8 +145,24 @@ static int do_pivot_root(const char *rootfs, struct hull_err **err)
 	return 0;
 }
 
-static int do_move_root(const char *rootfs, struct hull_err **err)
+static int do_move_root(const struct spec *s, const char *rootfs, struct hull_err **err)
 {
+	/* pivot_root would have left the host's mounts behind; a move does not, so detach them first. With
+	 * a shared "/" the detach would propagate to the host: then they stay (hidden under the move). */
+	if (!(mountplan_root_propagation(s) & MS_SHARED)) {
+		_cleanup_free_ char *mi = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, err);
+		if (!mi)
+			return -1;
+		size_t n = 0;
+		char **list = mountplan_detach_list(mi, rootfs, &n);
+		for (size_t i = 0; i < n; i++)
+			if (umount2(list[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+				hull_err_sys(err, "no-pivot: detach %s", list[i]);
+				mountplan_paths_free(list, n);
+				return -1;
+			}
+		mountplan_paths_free(list, n);
+	}
 	if (chdir(rootfs) < 0)
 		return hull_err_sys(err, "chdir %s", rootfs);
 	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -258,7 +274,7 @@ int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hu
 		trace_end(t, "chroot %s", o->rootfs);
 		return 0;
 	}
-	if ((o->no_pivot ? do_move_root : do_pivot_root)(o->rootfs, err) < 0)
+	if ((o->no_pivot ? do_move_root : do_pivot_root)(s, o->rootfs, err) < 0)
 		return -1;
 	trace_end(t, "%s %s", o->no_pivot ? "move+chroot" : "pivot_root", o->rootfs);
 

@@ -109,7 +109,13 @@ static void case_no_pivot(void)
 	add(&b, "/proc", "proc", "proc", 0, NULL);
 	struct rootfs_opts o = opts();
 	o.no_pivot = true;
+	/* a host mount, held by an fd across the move: it must end up detached, not hidden below "/" */
+	_cleanup_fd_ int host_sys = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(host_sys >= 0, "open /sys\n");
 	enter(&b.s, &o, false);
+	struct mount_attr a = { .propagation = MS_PRIVATE };
+	CHECK(mount_setattr(host_sys, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 && errno == EINVAL,
+	      "the host's /sys is still mounted in the container's namespace\n");
 	CHECK(access("/bin/busybox", X_OK) == 0, "not in the rootfs\n");
 	CHECK(access(E.canary, F_OK) != 0, "host visible\n");
 	check_chr("/dev/null", 1, 3, 0666);
