@@ -78,7 +78,7 @@ uint64_t mountplan_ms_to_attr(unsigned long ms)
 
 unsigned long mountplan_sb_flags(unsigned long ms)
 {
-	return ms & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
+	return ms & (MS_RDONLY | MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
 }
 
 /* The atime modes are one field: setting one means clearing the field first, and clearing "noatime"
@@ -161,6 +161,7 @@ static int plan_one(const struct spec_mount *m, size_t i, const char *bundle, st
 				    m->type, st->dest);
 	if (strcmp(st->dest, "/dev") == 0 && (st->attr_set & MOUNT_ATTR_RDONLY)) {
 		st->attr_set &= ~(uint64_t)MOUNT_ATTR_RDONLY;
+		st->sb_flags &= ~(unsigned long)MS_RDONLY;
 		st->defer_rdonly = true;
 	}
 	return 0;

@@ -59,7 +59,9 @@ bool mountplan_path_under(const char *p, const char *dir);
 
 /* MS_* flags to MOUNT_ATTR_* (ro, nosuid, nodev, noexec, atime modes, nodiratime, nosymfollow). */
 uint64_t mountplan_ms_to_attr(unsigned long ms);
-/* MS_* flags that mount attributes cannot express and a new superblock takes as fsconfig flags. */
+/* MS_* flags a new superblock takes as fsconfig flags: those mount attributes cannot express, and
+ * MS_RDONLY, which mount(2) applies to a new superblock too (an existing shared one, such as sysfs of a
+ * shared network namespace, is left as it is by the kernel). */
 unsigned long mountplan_sb_flags(unsigned long ms);
 
 /* Which mounts may land on /proc or below it (as runc: procfs on /proc itself, or one of the few files

@@ -200,8 +200,7 @@ static int readonly_paths(int rootfd, const struct spec_linux *l, struct hull_er
 			continue;
 		_cleanup_fd_ int mfd = fd < 0 ? -1 : mnt_clone(fd, true, err);
 		if (mfd < 0 ||
-		    mnt_setattr(mfd, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
-				err) < 0 ||
+		    mnt_setattr(mfd, false, MOUNT_ATTR_RDONLY, 0, err) < 0 ||
 		    mnt_attach(mfd, fd, err) < 0) {
 			ret = hull_err_wrap(err, "readonly path %s", paths[i]);
 			break;
@@ -232,8 +231,8 @@ static int masked_paths(int rootfd, const struct spec_linux *l, struct hull_err 
 		}
 		_cleanup_fd_ int mfd = -1;
 		if (mountplan_mask_kind(st.st_mode) == MASK_WITH_TMPFS) {
-			mfd = mnt_new_fs("tmpfs", "tmpfs", "size=0,mode=0755", 0,
-					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+			/* as runc: an empty read-only tmpfs, read-only down to its superblock */
+			mfd = mnt_new_fs("tmpfs", "tmpfs", NULL, MS_RDONLY, MOUNT_ATTR_RDONLY, err);
 		} else {
 			if (nullfd < 0)
 				nullfd = devices_open_null(rootfd, err);

@@ -58,7 +58,8 @@ static void test_ms_to_attr(void **state)
 	assert_int_equal(mountplan_ms_to_attr(MS_RELATIME), MOUNT_ATTR_RELATIME);
 	assert_int_equal(mountplan_ms_to_attr(MS_NODIRATIME), MOUNT_ATTR_NODIRATIME);
 	assert_int_equal(mountplan_ms_to_attr(MS_BIND | MS_REC), 0);
-	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC), MS_SYNCHRONOUS | MS_DIRSYNC);
+	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC | MS_NOSUID),
+			 MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC);
 }
 
 static struct spec_mount mnt(const char *dest, const char *type, const char *src)
