@@ -127,6 +127,9 @@ static int make_symlinks(int devfd, struct hull_err **err)
 		if (symlinkat(l->target, devfd, l->name) < 0 && errno != EEXIST)
 			return hull_err_sys(err, "symlink /dev/%s", l->name);
 	}
+	/* As runc: /dev/core only where the kernel has /proc/kcore (CONFIG_PROC_KCORE). */
+	if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", devfd, "core") < 0 && errno != EEXIST)
+		return hull_err_sys(err, "symlink /dev/core");
 	return 0;
 }
 
