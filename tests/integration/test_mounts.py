@@ -184,3 +184,15 @@ def test_default_mounts_match_runc(runtime, runc, make_bundle):
     diff = {t: (key(ours.get(t)), key(theirs.get(t))) for t in set(ours) | set(theirs)
             if t not in DELIBERATE and key(ours.get(t)) != key(theirs.get(t))}
     assert diff == {}, diff
+
+
+def test_no_pivot(rt, make_bundle):
+    b = make_bundle()
+    b.process["args"] = ["/hull-helper", "facts"]
+    r = rt.run(b, extra=["--no-pivot"])
+    assert r.rc == 0, r.stderr
+    m = mounts_by_target(hh.parse_last_json(r.stdout))
+    assert m["/proc"]["fstype"] == "proc" and m["/dev"]["fstype"] == "tmpfs"
+    assert "ro" in opts(m["/proc/sys"])
+    # nothing of the host's own mounts is listed (the helper sees them only if they are reachable)
+    assert not any(t.startswith(hh.TMP + "/hulltest-") for t in m), sorted(m)
