@@ -474,6 +474,9 @@ static int apply_bind(int rootfd, const struct mount_step *st, const struct root
 			return hull_err_sys(err, "dup prepared mount");
 	} else {
 		mfd = clone_bind_source(st, o->userns_path, err);
+		if (mfd < 0 && st->idmap && o->in_userns && err && *err && (*err)->errnum == EPERM)
+			return hull_err_wrap(err, "an idmap mount of a container with a user namespace must be prepared "
+						  "by the runtime's parent (rootfs_open_idmapped_mounts)");
 		if (mfd < 0)
 			return -1;
 	}

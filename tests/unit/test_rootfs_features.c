@@ -329,10 +329,12 @@ static void userns_checks(void)
 	CHECK(sh("test -c /dev/null && ! touch /x 2>/dev/null && test \"$(id -u)\" = 0") == 0, "busybox checks\n");
 }
 
+static bool userns_prepare_idmaps;
+
 static void case_userns(void)
 {
 	_cleanup_free_ char *locked = path_in(E.base, "locked");
-	CHECK(mkdir(locked, 0755) == 0, "mkdir locked\n");
+	CHECK(mkdir(locked, 0755) == 0 || errno == EEXIST, "mkdir locked\n");
 	CHECK(mount("hull-rootfs-locked", locked, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0, "mount locked\n");
 	_cleanup_free_ char *chown_cmd = xasprintf("chown -R -h %d:%d %s", USERNS_BASE, USERNS_BASE, E.rootfs);
 	CHECK(system(chown_cmd) == 0 && chmod(E.base, 0755) == 0, "chown rootfs\n");
@@ -364,7 +366,8 @@ static void case_userns(void)
 	/* the parent's part: id-mapped mounts need privilege over the host's file system */
 	int *fds = NULL;
 	struct hull_err *err = NULL;
-	must(rootfs_open_idmapped_mounts(&b.s, E.base, userns_path, &fds, &err), &err, "open idmapped mounts");
+	if (userns_prepare_idmaps)
+		must(rootfs_open_idmapped_mounts(&b.s, E.base, userns_path, &fds, &err), &err, "open idmapped mounts");
 	_cleanup_fd_ int usernsfd = open(userns_path, O_RDONLY | O_CLOEXEC);
 	CHECK(usernsfd >= 0, "open %s\n", userns_path);
 
@@ -378,6 +381,11 @@ static void case_userns(void)
 			struct rootfs_opts o = opts();
 			o.in_userns = true;
 			o.mount_fds = fds;
+			if (!fds) {
+				expect_failure(&b, &o, true, "mounts[7] (bind on /mapped): an idmap mount of a container "
+							     "with a user namespace must be prepared by the runtime's parent");
+				_exit(0);
+			}
 			enter(&b.s, &o, false);
 			userns_checks();
 			_exit(0);
@@ -397,6 +405,10 @@ static void test_userns(void **state)
 {
 	(void)state;
 	SKIP_UNLESS_ROOT();
+	userns_prepare_idmaps = true;
+	run_case(case_userns);
+	/* without the parent's help the init cannot id-map a host file system: a clear error */
+	userns_prepare_idmaps = false;
 	run_case(case_userns);
 }
 
