@@ -570,3 +570,24 @@ char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *
 	*n_out = n;
 	return r;
 }
+
+char *mountplan_mount_of(const char *mountinfo, const char *path)
+{
+	_cleanup_free_ char *mi = xstrdup(mountinfo);
+	char *best = NULL;
+	char *save = NULL;
+	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct mi_entry e;
+		if (!parse_mountinfo_line(line, &e))
+			continue;
+		char *mp = unescape_octal(e.mountpoint);
+		/* ">=": of stacked mounts on one point, the last listed is the one on top */
+		if (mountplan_path_under(path, mp) && (!best || strlen(mp) >= strlen(best))) {
+			free(best);
+			best = mp;
+		} else {
+			free(mp);
+		}
+	}
+	return best;
+}

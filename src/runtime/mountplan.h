@@ -115,6 +115,10 @@ void mountplan_cgroup_free(struct cgroup_hier *h, size_t n);
  * with mountplan_paths_free(list, n). */
 char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n);
 
+/* The mount point (unescaped) of the mount that path lives on: the longest mount point of mountinfo that
+ * is path or above it. NULL if none. */
+char *mountplan_mount_of(const char *mountinfo, const char *path);
+
 /* Does linux.namespaces list a namespace of this type (new or joined)? */
 bool mountplan_has_ns(const struct spec *s, enum spec_ns_type t);
 

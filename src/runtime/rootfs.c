@@ -36,18 +36,7 @@ static int make_rootfs_parent_private(const char *rootfs, struct hull_err **err)
 	_cleanup_free_ char *mi = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, err);
 	if (!mi)
 		return -1;
-	/* The longest mount point that is a prefix of the rootfs is the mount it lives on. */
-	_cleanup_free_ char *best = NULL;
-	char *save = NULL;
-	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char mp[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
-			continue;
-		if (mountplan_path_under(rootfs, mp) && (!best || strlen(mp) >= strlen(best))) {
-			free(best);
-			best = xstrdup(mp);
-		}
-	}
+	_cleanup_free_ char *best = mountplan_mount_of(mi, rootfs);
 	if (best && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
 		return hull_err_sys(err, "make %s private", best);
 	return 0;

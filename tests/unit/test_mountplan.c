@@ -359,6 +359,20 @@ static void test_detach_list(void **state)
 		assert_string_equal(l[i], want[i]);
 	assert_null(l[n]);
 	mountplan_paths_free(l, n);
+
+	char *m = mountplan_mount_of(mi, "/srv/b/rootfs");
+	assert_string_equal(m, "/srv/b/rootfs");
+	free(m);
+	m = mountplan_mount_of(mi, "/srv/b/x");
+	assert_string_equal(m, "/srv");
+	free(m);
+	m = mountplan_mount_of(mi, "/mnt/with space/d");
+	assert_string_equal(m, "/mnt/with space");
+	free(m);
+	m = mountplan_mount_of(mi, "/etc");
+	assert_string_equal(m, "/");
+	free(m);
+	assert_null(mountplan_mount_of("garbage\n", "/etc"));
 }
 
 static void test_has_ns(void **state)
