@@ -543,7 +543,8 @@ static int longer_first(const void *a, const void *b)
 	return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n_out)
+/* Every mount point of mountinfo, unescaped, in order; NULL-terminated. */
+static char **mountinfo_points(const char *mountinfo, size_t *n_out)
 {
 	_cleanup_free_ char *mi = xstrdup(mountinfo);
 	size_t cap = 16, n = 0;
@@ -553,41 +554,43 @@ char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *
 		struct mi_entry e;
 		if (!parse_mountinfo_line(line, &e))
 			continue;
-		char *mp = unescape_octal(e.mountpoint);
-		/* "/" and the mounts holding the rootfs carry it; the rootfs's own mounts are the container's. */
-		/* Stacked mounts on one path are listed once each: one detach per layer. */
-		bool keep = strcmp(mp, "/") == 0 || mountplan_path_under(rootfs, mp) || mountplan_path_under(mp, rootfs);
-		if (keep) {
-			free(mp);
-			continue;
-		}
 		if (n + 1 >= cap)
 			r = xrealloc(r, (cap *= 2) * sizeof(*r));
-		r[n++] = mp;
+		r[n++] = unescape_octal(e.mountpoint);
 	}
-	qsort(r, n, sizeof(*r), longer_first);
 	r[n] = NULL;
 	*n_out = n;
 	return r;
 }
 
+char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n_out)
+{
+	size_t n = 0, k = 0;
+	char **r = mountinfo_points(mountinfo, &n);
+	for (size_t i = 0; i < n; i++) {
+		/* "/" and the mounts holding the rootfs carry it; the rootfs's own mounts are the container's.
+		 * Stacked mounts on one path stay listed once each: one detach per layer. */
+		if (strcmp(r[i], "/") == 0 || mountplan_path_under(rootfs, r[i]) || mountplan_path_under(r[i], rootfs))
+			free(r[i]);
+		else
+			r[k++] = r[i];
+	}
+	r[k] = NULL;
+	qsort(r, k, sizeof(*r), longer_first);
+	*n_out = k;
+	return r;
+}
+
 char *mountplan_mount_of(const char *mountinfo, const char *path)
 {
-	_cleanup_free_ char *mi = xstrdup(mountinfo);
-	char *best = NULL;
-	char *save = NULL;
-	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct mi_entry e;
-		if (!parse_mountinfo_line(line, &e))
-			continue;
-		char *mp = unescape_octal(e.mountpoint);
-		/* ">=": of stacked mounts on one point, the last listed is the one on top */
-		if (mountplan_path_under(path, mp) && (!best || strlen(mp) >= strlen(best))) {
-			free(best);
-			best = mp;
-		} else {
-			free(mp);
-		}
-	}
-	return best;
+	size_t n = 0;
+	char **points = mountinfo_points(mountinfo, &n);
+	const char *best = NULL;
+	/* ">=": of stacked mounts on one point, the last listed is the one on top */
+	for (size_t i = 0; i < n; i++)
+		if (mountplan_path_under(path, points[i]) && (!best || strlen(points[i]) >= strlen(best)))
+			best = points[i];
+	char *r = best ? xstrdup(best) : NULL;
+	mountplan_paths_free(points, n);
+	return r;
 }
