@@ -18,6 +18,8 @@ struct pctx {
 	struct hull_err **err;
 	char path[768];
 	size_t len;
+	char **warnings; /* NULL-terminated */
+	size_t n_warnings;
 };
 
 /* Marker for integers beyond int64 that jansson cannot hold: spec_parse rewrites them into strings
@@ -32,6 +34,9 @@ size_t pc_mapkey(struct pctx *pc, const char *key);
 static inline void pc_pop(struct pctx *pc, size_t len) { pc->len = len; pc->path[len] = 0; }
 /* "<origin>: <path>: <msg>" (no path part at the top level). Returns -1. */
 int pc_fail(struct pctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Record "<origin>: <path>: <msg>" as a warning: accepted, but the user should know. */
+void pc_warn(struct pctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *pc_typename(const json_t *v);
 /* obj[key], NULL when absent or null. */

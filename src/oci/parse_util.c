@@ -62,6 +62,20 @@ int pc_fail(struct pctx *pc, const char *fmt, ...)
 	return -1;
 }
 
+void pc_warn(struct pctx *pc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	pc->warnings = xrealloc(pc->warnings, (pc->n_warnings + 2) * sizeof(char *));
+	pc->warnings[pc->n_warnings++] = xasprintf("%s: %s: %s", pc->origin, pc->path, msg);
+	pc->warnings[pc->n_warnings] = NULL;
+	free(msg);
+}
+
 static bool is_bigint(const json_t *v)
 {
 	return json_is_string(v) && strncmp(json_string_value(v), PC_U64_MARKER, strlen(PC_U64_MARKER)) == 0;

@@ -3,6 +3,7 @@
 #include "oci/parse.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -188,7 +189,14 @@ struct spec *spec_parse(const char *text, size_t len, const char *origin, struct
 	if (!doc)
 		return NULL;
 	struct pctx pc = { .origin = origin, .err = err };
-	return parse_doc(doc, &pc);
+	struct spec *s = parse_doc(doc, &pc);
+	if (s) {
+		s->warnings = steal_ptr(&pc.warnings);
+		s->n_warnings = pc.n_warnings;
+	} else {
+		free_strv(pc.warnings, pc.n_warnings);
+	}
+	return s;
 }
 
 struct spec *spec_load_bundle(const char *bundle, struct hull_err **err)
@@ -204,7 +212,10 @@ struct spec *spec_load_bundle(const char *bundle, struct hull_err **err)
 		hull_err_wrap(err, "bundle %s", bundle);
 		return NULL;
 	}
-	return spec_parse(text, len, "config.json", err);
+	struct spec *s = spec_parse(text, len, "config.json", err);
+	for (size_t i = 0; s && i < s->n_warnings; i++)
+		log_warn("%s", s->warnings[i]);
+	return s;
 }
 
 struct spec_process *spec_parse_process(const char *text, size_t len, const char *origin, struct hull_err **err)
@@ -218,6 +229,8 @@ struct spec_process *spec_parse_process(const char *text, size_t len, const char
 	if (r == 0)
 		r = parse_process(&pc, doc, p);
 	json_decref(doc);
+	p->warnings = steal_ptr(&pc.warnings);
+	p->n_warnings = pc.n_warnings;
 	if (r < 0) {
 		spec_process_free(p);
 		return NULL;
@@ -258,5 +271,6 @@ void spec_free(struct spec *s)
 		free(s->linux_);
 	}
 	json_decref(s->json);
+	free_strv(s->warnings, s->n_warnings);
 	free(s);
 }

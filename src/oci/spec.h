@@ -55,6 +55,9 @@ struct spec_process {
 	bool has_scheduler; struct spec_scheduler scheduler;
 	bool has_io_priority; struct spec_io_priority io_priority;
 	bool has_exec_cpu_affinity; struct spec_exec_cpu_affinity exec_cpu_affinity;
+	/* What was accepted but ignored, with its JSON path (unknown capability names: the spec says
+	 * warn, not fail). Set by spec_parse_process only; spec_parse puts them in spec.warnings. */
+	char **warnings; size_t n_warnings;
 };
 
 /* ---- mounts ---- */
@@ -209,12 +212,13 @@ struct spec {
 	struct spec_kv *annotations; size_t n_annotations;
 	struct spec_linux *linux_; /* NULL when absent */
 	void *json;                /* the parsed json_t, kept for round trip (state annotations, hooks) */
+	char **warnings; size_t n_warnings; /* see spec_process.warnings; spec_load_bundle logs them */
 };
 
 /* Parse and validate config.json text. `origin` names it in errors ("config.json").
  * On error returns NULL with a message naming the JSON path, or line:column for syntax errors. */
 struct spec *spec_parse(const char *text, size_t len, const char *origin, struct hull_err **err);
-/* Read and parse <bundle>/config.json. */
+/* Read and parse <bundle>/config.json; log_warn()s the spec's warnings. */
 struct spec *spec_load_bundle(const char *bundle, struct hull_err **err);
 /* Parse a process.json (runc exec -p): the "process" object on its own. */
 struct spec_process *spec_parse_process(const char *text, size_t len, const char *origin, struct hull_err **err);
