@@ -45,4 +45,58 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct hull_err **er
 /* Remove the cgroup dirs this path owns (leaf first); tolerates already-removed. */
 int cgroup_destroy(struct cgroup *cg, struct hull_err **err);
 
+/* ---- additions (refinements of the first interface; nothing above changed meaning) ---- */
+
+enum cgroup_layout cgroup_layout(const struct cgroup *cg);
+const char *cgroup_path(const struct cgroup *cg);
+/* Do not touch device rules in cgroup_apply (unit tests on a fake tree; callers that only update limits). */
+void cgroup_set_skip_devices(struct cgroup *cg, bool skip);
+/* Does any hierarchy hold this cgroup's directory? (false after destroy or for a path never created) */
+bool cgroup_exists(const struct cgroup *cg);
+
+/* OOM notifications. cgroup_oom_watch returns an fd that becomes readable (POLLIN) when something may
+ * have happened (v1: an eventfd registered on memory.oom_control; v2: an inotify watch on memory.events);
+ * cgroup_oom_read then returns the number of new OOM events (0 if none), -1 on error. The fd is the
+ * caller's to close. */
+int cgroup_oom_watch(struct cgroup *cg, struct hull_err **err);
+int cgroup_oom_read(struct cgroup *cg, int fd, struct hull_err **err);
+
+/* Statistics, with runc's meanings (units: ns for cpu, bytes for memory). */
+struct cgroup_mem_entry { uint64_t limit, usage, max, failcnt; };
+struct cgroup_blkio_entry { uint64_t major, minor; char op[16]; uint64_t value; };
+struct cgroup_hugetlb_stat { char page_size[32]; uint64_t usage, max, failcnt; };
+struct cgroup_kv_u64 { char *key; uint64_t value; };
+struct cgroup_stats {
+	struct {
+		uint64_t total, kernel, user;
+		uint64_t *percpu, *percpu_kernel, *percpu_user; size_t n_percpu, n_percpu_kernel, n_percpu_user;
+		uint64_t periods, throttled_periods, throttled_time;
+	} cpu;
+	struct {
+		uint64_t cache;
+		struct cgroup_mem_entry usage, swap, kernel, kernel_tcp;
+		struct cgroup_kv_u64 *raw; size_t n_raw;
+	} memory;
+	struct { uint64_t current, limit; } pids;
+	struct {
+		struct cgroup_blkio_entry *service_bytes, *serviced; size_t n_service_bytes, n_serviced;
+	} blkio;
+	struct cgroup_hugetlb_stat *hugetlb; size_t n_hugetlb;
+};
+int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, struct hull_err **err);
+void cgroup_stats_free(struct cgroup_stats *st);
+
+/* ---- OCI → cgroup v2 conversions (convert.c); pure functions ---- */
+
+/* cpu.shares [2, 262144] → cpu.weight [1, 10000]: the quadratic fit through (2,1), (1024,100),
+ * (262144,10000) that crun introduced and runc (opencontainers/cgroups) now uses, so the default 1024
+ * maps to the v2 default 100 (the old linear formula gave 39). 0 stays 0 (unset). */
+uint64_t cgroup_shares_to_weight(uint64_t shares);
+/* blkio weight [10, 1000] → io.weight [1, 10000], linear as runc. 0 stays 0. */
+uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
+/* memory.swap (memory+swap, the v1 meaning; 0 = unset) and memory.limit (0 = unset) → memory.swap.max.
+ * Returns 1 with *out to write (-1 meaning "max"), 0 when nothing is to be written, -1 on error (as
+ * runc: a swap limit without a memory limit, or swap < limit). */
+int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct hull_err **err);
+
 #endif

@@ -167,6 +167,7 @@ struct spec_seccomp {
 	bool has_default_errno_ret; uint32_t default_errno_ret;
 	uint32_t *architectures; size_t n_architectures; /* SCMP_ARCH_* */
 	char **flags; size_t n_flags;
+	bool has_flags; /* "flags" present, even empty (so is flags != NULL): absent means runc's default SPEC_ALLOW */
 	unsigned int flag_bits; /* SECCOMP_FILTER_FLAG_* of `flags` */
 	char *listener_path, *listener_metadata;
 	struct spec_seccomp_syscall *syscalls; size_t n_syscalls;
