@@ -8,8 +8,6 @@
 #include <linux/ioprio.h>
 #include <linux/seccomp.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -260,65 +258,6 @@ const size_t oci_n_mempolicy_flags = N(oci_mempolicy_flags);
 
 const char *const oci_time_clocks[] = { "monotonic", "boottime" };
 const size_t oci_n_time_clocks = N(oci_time_clocks);
-
-const struct oci_name_value oci_signals[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-	{ "FPE", SIGFPE },   { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CLD", SIGCHLD },    { "CONT", SIGCONT },
-	{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },
-	{ "URG", SIGURG },   { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM },
-	{ "PROF", SIGPROF }, { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
-	{ "PWR", SIGPWR },   { "SYS", SIGSYS },
-};
-const size_t oci_n_signals = N(oci_signals);
-
-static int parse_small_int(const char *s, int max)
-{
-	if (*s < '0' || *s > '9')
-		return -1;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	return errno || *end || v > max ? -1 : (int)v;
-}
-
-int oci_signal_lookup(const char *raw)
-{
-	char upper[32];
-	size_t i = 0;
-	for (; raw[i] && i < sizeof(upper) - 1; i++)
-		upper[i] = (char)(raw[i] >= 'a' && raw[i] <= 'z' ? raw[i] - 'a' + 'A' : raw[i]);
-	if (raw[i])
-		return -1;
-	upper[i] = 0;
-	const char *name = upper;
-	if (*name >= '0' && *name <= '9') {
-		int n = parse_small_int(name, SIGRTMAX);
-		return n >= 1 ? n : -1;
-	}
-	if (strncmp(name, "SIG", 3) == 0)
-		name += 3;
-	const struct oci_name_value *e = oci_lookup(oci_signals, oci_n_signals, name);
-	if (e)
-		return (int)e->value;
-	/* RTMIN, RTMIN+n, RTMAX, RTMAX-n; SIGRTMIN is a function in glibc (it reserves a few). */
-	int base, sign;
-	if (strncmp(name, "RTMIN", 5) == 0)
-		base = SIGRTMIN, sign = 1;
-	else if (strncmp(name, "RTMAX", 5) == 0)
-		base = SIGRTMAX, sign = -1;
-	else
-		return -1;
-	name += 5;
-	if (!*name)
-		return base;
-	if (*name != (sign > 0 ? '+' : '-'))
-		return -1;
-	int off = parse_small_int(name + 1, SIGRTMAX - SIGRTMIN);
-	return off < 0 ? -1 : base + sign * off;
-}
 
 const struct oci_name_value *oci_lookup(const struct oci_name_value *t, size_t n, const char *name)
 {

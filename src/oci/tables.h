@@ -94,12 +94,6 @@ extern const size_t oci_n_time_clocks;
 /* The features.md document (JSON text, caller frees) of `hullrt features`, from these tables. */
 char *oci_features_json(const char *runtime_version);
 
-/* Signal names without "SIG" (HUP … SYS), for `kill` and its --help. */
-extern const struct oci_name_value oci_signals[];
-extern const size_t oci_n_signals;
-/* "KILL", "SIGKILL", "kill", "9", "RTMIN+3", "SIGRTMAX-1" (as runc kill takes them) → number; -1 if none. */
-int oci_signal_lookup(const char *name);
-
 /* Linear lookup in a name/value table; NULL if absent. */
 const struct oci_name_value *oci_lookup(const struct oci_name_value *t, size_t n, const char *name);
 

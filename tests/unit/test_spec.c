@@ -9,7 +9,6 @@
 #include <jansson.h>
 #include <linux/seccomp.h>
 #include <sched.h>
-#include <signal.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -944,27 +943,6 @@ static void test_tables_all_parse(void **state)
 	}
 }
 
-static void test_signal_lookup(void **state)
-{
-	assert_int_equal(oci_signal_lookup("KILL"), 9);
-	assert_int_equal(oci_signal_lookup("SIGKILL"), 9);
-	assert_int_equal(oci_signal_lookup("9"), 9);
-	assert_int_equal(oci_signal_lookup("SIGTERM"), 15);
-	assert_int_equal(oci_signal_lookup("WINCH"), SIGWINCH);
-	assert_int_equal(oci_signal_lookup("RTMIN"), SIGRTMIN);
-	assert_int_equal(oci_signal_lookup("SIGRTMIN+2"), SIGRTMIN + 2);
-	assert_int_equal(oci_signal_lookup("RTMAX-1"), SIGRTMAX - 1);
-	assert_int_equal(oci_signal_lookup("RTMAX+1"), -1);
-	assert_int_equal(oci_signal_lookup("RTMIN+99"), -1);
-	assert_int_equal(oci_signal_lookup("0"), -1);
-	assert_int_equal(oci_signal_lookup("65"), -1);
-	assert_int_equal(oci_signal_lookup("9x"), -1);
-	assert_int_equal(oci_signal_lookup("FOO"), -1);
-	assert_int_equal(oci_signal_lookup("kill"), 9);
-	assert_int_equal(oci_signal_lookup("sigusr1"), SIGUSR1);
-	assert_int_equal(oci_signal_lookup(""), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -995,7 +973,6 @@ int main(void)
 		cmocka_unit_test(test_default_spec_matches_runc),
 		cmocka_unit_test(test_features_shape),
 		cmocka_unit_test(test_tables_all_parse),
-		cmocka_unit_test(test_signal_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
