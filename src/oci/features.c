@@ -64,13 +64,14 @@ char *oci_features_json(const char *runtime_version)
 				    "archs", names(oci_seccomp_archs, oci_n_seccomp_archs, oci_seccomp_arch_supported),
 				    "knownFlags", names(oci_seccomp_flags, oci_n_seccomp_flags, NULL),
 				    "supportedFlags", names(oci_seccomp_flags, oci_n_seccomp_flags, oci_seccomp_flag_supported));
-	/* Capabilities in number order (as runc), everything else sorted. systemd cgroup managers are not
-	 * implemented (no systemd here); RDT, AppArmor and SELinux neither (absent from this machine). */
+	/* Capabilities in number order (as runc), everything else sorted. src/cgroup writes v1 and v2 and
+	 * rdma.max; systemd cgroup managers are not implemented (no systemd here), nor RDT, AppArmor and
+	 * SELinux (absent from this machine). */
 	json_t *linux_ = json_pack(
 		"{so so s{sbsbsbsbsb} so s{sb} s{sb} s{sbsbsb} s{s{sb}}}",
 		"namespaces", strs(nsnames, oci_n_namespaces, true),
 		"capabilities", strs(oci_capabilities, OCI_CAP_LAST + 1, false),
-		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
+		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1,
 		"seccomp", seccomp,
 		"apparmor", "enabled", 0,
 		"selinux", "enabled", 0,

@@ -108,6 +108,41 @@ static int linux_obj(struct pctx *pc, const json_t *o, void *ctx)
 	return parse_linux(pc, o, s->linux_);
 }
 
+/* The namespace a sysctl lives in (as runc sorts them); NS_TYPE_COUNT for one that belongs to the
+ * whole host, which a container must never write. */
+static enum spec_ns_type sysctl_namespace(const char *key)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (strcmp(key, ipc[i]) == 0)
+			return NS_IPC;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		return NS_IPC;
+	if (strncmp(key, "net.", 4) == 0)
+		return NS_NETWORK;
+	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		return NS_UTS;
+	return NS_TYPE_COUNT;
+}
+
+static int check_sysctl_namespaces(struct pctx *pc, const struct spec *s)
+{
+	for (size_t i = 0; i < s->linux_->n_sysctl; i++) {
+		const char *k = s->linux_->sysctl[i].key;
+		enum spec_ns_type t = sysctl_namespace(k);
+		if (t != NS_TYPE_COUNT && spec_find_namespace(s, t))
+			continue;
+		pc_key(pc, "linux.sysctl");
+		pc_mapkey(pc, k);
+		if (t == NS_TYPE_COUNT)
+			return pc_fail(pc, "not in a separate kernel namespace: it would change the host");
+		return pc_fail(pc, "needs its own %s namespace (linux.namespaces has no \"%s\")", spec_ns_type_names[t],
+			       spec_ns_type_names[t]);
+	}
+	return 0;
+}
+
 /* Checks across sections that runc also makes before touching anything. */
 static int cross_checks(struct pctx *pc, const struct spec *s)
 {
@@ -126,7 +161,7 @@ static int cross_checks(struct pctx *pc, const struct spec *s)
 		return pc_fail(pc, "linux.namespaces: a new user namespace needs both linux.uidMappings and linux.gidMappings");
 	if ((l->time_offsets.has_monotonic || l->time_offsets.has_boottime) && !spec_find_namespace(s, NS_TIME))
 		return pc_fail(pc, "linux.timeOffsets: time offsets need a time namespace (linux.namespaces has no \"time\")");
-	return 0;
+	return check_sysctl_namespaces(pc, s);
 }
 
 static struct spec *parse_doc(json_t *doc, struct pctx *pc)

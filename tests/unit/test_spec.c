@@ -710,6 +710,12 @@ static void test_err_linux_misc(void **state)
 		     "config.json: linux.sysctl[\"net.ipv4/../../x\"]: invalid sysctl name");
 	expect_error(HEAD PROC ",\"linux\":{\"sysctl\":{\"net..core\":\"1\"}}}",
 		     "config.json: linux.sysctl[\"net..core\"]: invalid sysctl name");
+	expect_error(HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"ipc\"}],\"sysctl\":{\"kernel.shmmax\":\"1\",\"net.ipv4.ip_forward\":\"1\"}}}",
+		     "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: needs its own network namespace (linux.namespaces has no \"network\")");
+	expect_error(HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"network\"}],\"sysctl\":{\"fs.mqueue.msg_max\":\"1\"}}}",
+		     "config.json: linux.sysctl[\"fs.mqueue.msg_max\"]: needs its own ipc namespace (linux.namespaces has no \"ipc\")");
+	expect_error(HEAD PROC ",\"linux\":{\"namespaces\":[{\"type\":\"network\"}],\"sysctl\":{\"vm.swappiness\":\"1\"}}}",
+		     "config.json: linux.sysctl[\"vm.swappiness\"]: not in a separate kernel namespace: it would change the host");
 	expect_error(HEAD PROC ",\"linux\":{\"personality\":{\"domain\":\"BSD\"}}}",
 		     "config.json: linux.personality.domain: unknown personality domain \"BSD\"");
 	expect_error(HEAD PROC ",\"linux\":{\"personality\":{\"domain\":\"LINUX\",\"flags\":[\"ADDR_NO_RANDOMIZE\"]}}}",
@@ -892,7 +898,7 @@ static void test_features_shape(void **state)
 	assert_true(json_is_true(json_object_get(cg, "v2")));
 	assert_true(json_is_false(json_object_get(cg, "systemd")));
 	assert_true(json_is_false(json_object_get(cg, "systemdUser")));
-	assert_true(json_is_boolean(json_object_get(cg, "rdma")));
+	assert_true(json_is_true(json_object_get(cg, "rdma")));
 	json_t *sc = json_object_get(lx, "seccomp");
 	assert_true(json_is_true(json_object_get(sc, "enabled")));
 	assert_int_equal(json_array_size(json_object_get(sc, "actions")), 9);
