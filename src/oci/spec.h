@@ -232,5 +232,8 @@ extern const char *const spec_ns_type_names[NS_TYPE_COUNT]; /* "pid", "network",
 
 /* The default config.json of `hullrt spec` (as runc's), rootless variant if asked. Returns JSON text. */
 char *spec_default_json(bool rootless);
+/* Write it as dirfd/config.json (mode 0666 & ~umask), whole or not at all, never over an existing file:
+ * "File config.json exists. Remove it first" (runc's words). */
+int spec_write_default(int dirfd, bool rootless, struct hull_err **err);
 
 #endif

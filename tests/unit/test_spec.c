@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -849,6 +851,41 @@ static void test_default_spec_matches_runc(void **state)
 	}
 }
 
+/* `hullrt spec`: writes config.json once, whole, and refuses to overwrite it (runc's message). */
+static void test_write_default(void **state)
+{
+	char dir[] = "/tmp/hull-oci-spec-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	struct hull_err *err = NULL;
+	assert_int_equal(spec_write_default(dfd, true, &err), 0);
+	size_t len;
+	char *written = fs_read_file_at(dfd, "config.json", &len, &err);
+	assert_non_null(written);
+	char *want = spec_default_json(true);
+	assert_string_equal(written, want);
+	assert_int_equal(spec_write_default(dfd, false, &err), -1);
+	assert_string_equal(err->msg, "File config.json exists. Remove it first");
+	hull_err_free(err);
+	err = NULL;
+	/* The refused write changed nothing and left no temporary file behind. */
+	free(written);
+	written = fs_read_file_at(dfd, "config.json", &len, &err);
+	assert_string_equal(written, want);
+	DIR *d = fdopendir(dup(dfd));
+	int entries = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		entries += de->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(entries, 1);
+	free(written);
+	free(want);
+	unlinkat(dfd, "config.json", 0);
+	close(dfd);
+	rmdir(dir);
+}
+
 static void assert_has(json_t *arr, const char *s)
 {
 	for (size_t i = 0; i < json_array_size(arr); i++)
@@ -977,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_err_seccomp),
 		cmocka_unit_test(test_default_spec_parses_back),
 		cmocka_unit_test(test_default_spec_matches_runc),
+		cmocka_unit_test(test_write_default),
 		cmocka_unit_test(test_features_shape),
 		cmocka_unit_test(test_tables_all_parse),
 	};
