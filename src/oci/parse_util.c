@@ -25,14 +25,37 @@ static size_t pc_append(struct pctx *pc, const char *fmt, ...)
 	return old;
 }
 
+/* Keys and indexes are pushed for every field read: plain copies, no printf. */
+static void pc_put(struct pctx *pc, const char *s, size_t n)
+{
+	size_t room = sizeof(pc->path) - 1 - pc->len;
+	if (n > room)
+		n = room;
+	memcpy(pc->path + pc->len, s, n);
+	pc->len += n;
+	pc->path[pc->len] = 0;
+}
+
 size_t pc_key(struct pctx *pc, const char *key)
 {
-	return pc->len ? pc_append(pc, ".%s", key) : pc_append(pc, "%s", key);
+	size_t old = pc->len;
+	if (pc->len)
+		pc_put(pc, ".", 1);
+	pc_put(pc, key, strlen(key));
+	return old;
 }
 
 size_t pc_index(struct pctx *pc, size_t i)
 {
-	return pc_append(pc, "[%zu]", i);
+	char buf[24], *p = buf + sizeof(buf);
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10));
+	*--p = '[';
+	size_t old = pc->len;
+	pc_put(pc, p, (size_t)(buf + sizeof(buf) - p));
+	return old;
 }
 
 size_t pc_mapkey(struct pctx *pc, const char *key)
