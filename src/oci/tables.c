@@ -209,7 +209,10 @@ bool oci_seccomp_arch_supported(long arch_token)
 bool oci_seccomp_flag_supported(long flag)
 {
 	/* With a NULL program the kernel checks the flags first (EINVAL) and only then faults on the
-	 * program (EFAULT): EFAULT means the flag is known. Nothing is installed either way. */
+	 * program (EFAULT): EFAULT means the flag is known. Nothing is installed either way.
+	 * WAIT_KILLABLE_RECV is only valid with a listener, so it is asked together with NEW_LISTENER. */
+	if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+		flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)flag, NULL);
 	return r < 0 && errno == EFAULT;
 }

@@ -381,6 +381,7 @@ static void test_full(void **state)
 	assert_int_equal(sc->architectures[0], SCMP_ARCH_X86_64);
 	assert_int_equal(sc->architectures[2], SCMP_ARCH_X32);
 	assert_int_equal(sc->n_flags, 2);
+	assert_true(sc->has_flags);
 	assert_int_equal(sc->flag_bits, SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW);
 	assert_string_equal(sc->listener_path, "/run/hull-test/seccomp.sock");
 	assert_string_equal(sc->listener_metadata, "meta");
@@ -440,6 +441,7 @@ static void test_seccomp_raw_json_canonical(void **state)
 	struct spec *b = parse_ok(HEAD PROC ",\"linux\":{\"seccomp\":{ \"syscalls\" : [ {\"action\":\"SCMP_ACT_ERRNO\","
 				  " \"names\":[\"mkdir\"]} ],\n\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}");
 	assert_string_equal(a->linux_->seccomp->raw_json, b->linux_->seccomp->raw_json);
+	assert_false(a->linux_->seccomp->has_flags); /* absent: the seccomp module applies runc's default */
 	assert_string_equal(a->linux_->seccomp->raw_json,
 			    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\",\"names\":[\"mkdir\"]}]}");
 	spec_free(a);
