@@ -2,6 +2,20 @@
 #ifndef HULL_TEST_SPEC_UTIL_H
 #define HULL_TEST_SPEC_UTIL_H
 
+/* Self-contained: the Makefile's test rule also hands the headers a test depends on to the compiler. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oci/spec.h"
+#include "util/fs.h"
+
 /* Fixtures live next to this file; tests run from the top of the tree (make unit). */
 static inline char *fixture(const char *name, size_t *len)
 {
