@@ -102,5 +102,7 @@ void free_mount(struct spec_mount *m);
 
 /* Rewrite integers > INT64_MAX into marker strings; NULL when there are none. */
 char *bigint_rewrite(const char *text, size_t len, size_t *out_len);
+/* How many columns the rewrite added on the line of byte `pos` of the rewritten text, before it. */
+int bigint_column_shift(const char *rewritten, size_t pos);
 
 #endif

@@ -212,6 +212,9 @@ static json_t *load_json(const char *text, size_t len, const char *origin, struc
 			doc = json_loadb(t2, n2, flags, &je2);
 			if (doc)
 				return doc;
+			/* Another error after the big numbers: report that one, at its column in the original. */
+			je = je2;
+			je.column -= bigint_column_shift(t2, (size_t)je2.position);
 		}
 	}
 	hull_err_set(err, 0, "%s:%d:%d: %s", origin, je.line, je.column, je.text);

@@ -20,6 +20,11 @@ static void test_err_syntax(void **state)
 {
 	expect_error("{\"ociVersion\": \"1.2.0\",\n  \"root\": }", "config.json:2:11: unexpected token near '}'");
 	expect_error("", "config.json:1:0: '[' or '{' expected near end of file");
+	/* A syntax error after a number above INT64_MAX is reported where it is, not as an overflow. */
+	expect_error("{\"a\": 18446744073709551615, \"b\": 18446744073709551615 ]",
+		     "config.json:1:55: '}' expected near ']'");
+	expect_error("{\"a\": 18446744073709551615,\n \"b\" ]", "config.json:2:6: ':' expected near ']'");
+	expect_error("{\"a\": -99999999999999999999}", "config.json:1:27: too big negative integer");
 	expect_error("{\"ociVersion\":\"1.2.0\",\"ociVersion\":\"1.2.0\"}",
 		     "config.json:1:34: duplicate object key near '\"ociVersion\"'");
 }
