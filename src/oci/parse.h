@@ -1,7 +1,8 @@
 /* parse.h — internal to src/oci: typed getters over jansson that know the JSON path they stand on, so
  * every error reads "config.json: linux.namespaces[2].type: unknown namespace \"foo\"".
  *
- * JSON null counts as absent (Go's encoding/json, which wrote most configs we read, does the same).
+ * JSON null counts as absent (Go's encoding/json, which wrote most configs we read, does the same), and
+ * so does "" for an optional string (pg_str, pg_enum), as runc reads them.
  * Getters return 0 on success (the out value untouched when the key is absent), -1 with *pc->err set.
  */
 #ifndef HULL_OCI_PARSE_H

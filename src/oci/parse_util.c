@@ -196,9 +196,19 @@ int pv_u64(struct pctx *pc, const json_t *v, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int pg_str(struct pctx *pc, const json_t *obj, const char *key, bool required, char **out)
+/* An optional string member, NULL also when it is "": runc (Go, omitempty) treats an empty
+ * cgroupsPath, namespace path, label or rootfsPropagation as not given, and so do we. */
+static json_t *pc_get_str(const json_t *obj, const char *key, bool required)
 {
 	json_t *v = pc_get(obj, key);
+	if (v && !required && json_is_string(v) && json_string_length(v) == 0)
+		return NULL;
+	return v;
+}
+
+int pg_str(struct pctx *pc, const json_t *obj, const char *key, bool required, char **out)
+{
+	json_t *v = pc_get_str(obj, key, required);
 	size_t old = pc_key(pc, key);
 	int r = 0;
 	if (!v)
@@ -401,7 +411,7 @@ int pv_enum(struct pctx *pc, const json_t *v, const struct oci_name_value *t, si
 int pg_enum(struct pctx *pc, const json_t *obj, const char *key, bool required, const struct oci_name_value *t,
 	    size_t n, const char *what, bool *has, long *out, char **name_out)
 {
-	json_t *v = pc_get(obj, key);
+	json_t *v = pc_get_str(obj, key, required);
 	if (has)
 		*has = v != NULL;
 	size_t old = pc_key(pc, key);

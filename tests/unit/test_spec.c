@@ -408,6 +408,16 @@ static void test_minimal_and_nulls(void **state)
 	assert_true(s->linux_->has_resources);
 	assert_false(s->linux_->resources.has_memory);
 	spec_free(s);
+	/* "" for an optional string is absent, as runc reads it: a new namespace, no cgroupsPath. */
+	s = parse_ok(HEAD PROC ",\"hostname\":\"\",\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"\"}],"
+		     "\"cgroupsPath\":\"\",\"rootfsPropagation\":\"\",\"mountLabel\":\"\"}}");
+	assert_null(s->hostname);
+	assert_null(s->linux_->namespaces[0].path);
+	assert_null(s->linux_->cgroups_path);
+	assert_null(s->linux_->rootfs_propagation);
+	assert_int_equal(s->linux_->rootfs_propagation_flags, 0);
+	assert_null(s->linux_->mount_label);
+	spec_free(s);
 }
 
 static void test_versions_accepted(void **state)
