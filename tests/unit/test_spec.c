@@ -381,6 +381,59 @@ static void test_full(void **state)
 	spec_free(s);
 }
 
+/* What podman 4 hands its runtime (captured with a stand-in runtime: podman --runtime X run --memory 64m
+ * --pids-limit 50 --cpus 0.5 --cap-add SYS_PTRACE --ulimit nofile=1000:2000 --sysctl ... --read-only
+ * --tmpfs /scratch:size=1m --security-opt no-new-privileges --rootfs DIR; seccomp rules trimmed to 4). */
+static void test_podman_config(void **state)
+{
+	struct spec *s = parse_fixture("podman-run.json");
+	assert_string_equal(s->oci_version, "1.0.2-dev");
+	assert_string_equal(s->hostname, "hullprobe");
+	assert_true(s->root_readonly);
+	struct spec_process *p = s->process;
+	assert_true(p->user.has_umask);
+	assert_int_equal(p->user.umask, 022);
+	assert_true(p->no_new_privileges);
+	assert_true(p->caps.bounding & (1ULL << 19)); /* CAP_SYS_PTRACE */
+	assert_false(p->caps.has_ambient);
+	assert_int_equal(p->n_rlimits, 2);
+	assert_int_equal(p->rlimits[0].type, RLIMIT_NOFILE);
+	assert_int_equal(p->rlimits[0].soft, 1000);
+	assert_int_equal(p->rlimits[0].hard, 2000);
+	assert_int_equal(s->n_mounts, 14);
+	struct spec_mount *scratch = &s->mounts[2];
+	assert_string_equal(scratch->destination, "/scratch");
+	assert_true(scratch->tmpcopyup);
+	assert_int_equal(scratch->flags, MS_NOSUID | MS_NODEV);
+	assert_int_equal(scratch->clear_flags, MS_RDONLY);
+	assert_int_equal(scratch->propagation, MS_PRIVATE | MS_REC);
+	assert_string_equal(scratch->data, "size=1m");
+	struct spec_mount *hosts = &s->mounts[11];
+	assert_string_equal(hosts->destination, "/etc/hosts");
+	assert_true(hosts->bind);
+	assert_int_equal(hosts->flags, MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV);
+	assert_null(hosts->data);
+	struct spec_linux *l = s->linux_;
+	assert_non_null(spec_find_namespace(s, NS_NETWORK)->path);
+	assert_int_equal(l->n_sysctl, 2);
+	struct spec_resources *r = &l->resources;
+	assert_int_equal(r->memory.limit, 64 << 20);
+	assert_int_equal(r->memory.swap, 128 << 20);
+	assert_int_equal(r->cpu.quota, 50000);
+	assert_int_equal(r->cpu.period, 100000);
+	assert_int_equal(r->pids.limit, 50);
+	assert_non_null(l->cgroups_path);
+	assert_int_equal(l->seccomp->default_action, SCMP_ACT_ERRNO(0));
+	assert_int_equal(l->seccomp->default_errno_ret, 38);
+	assert_int_equal(l->seccomp->n_architectures, 3);
+	assert_int_equal(l->seccomp->syscalls[0].errno_ret, 1);
+	assert_int_equal(l->seccomp->syscalls[2].args[0].op, SCMP_CMP_EQ);
+	assert_int_equal(l->n_masked_paths, 11);
+	assert_int_equal(s->n_annotations, 8);
+	assert_int_equal(s->n_warnings, 0);
+	spec_free(s);
+}
+
 /* The BPF cache key must not depend on key order or white space. */
 static void test_seccomp_raw_json_canonical(void **state)
 {
@@ -686,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_runc_default),
 		cmocka_unit_test(test_runc_rootless),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_podman_config),
 		cmocka_unit_test(test_seccomp_raw_json_canonical),
 		cmocka_unit_test(test_minimal_and_nulls),
 		cmocka_unit_test(test_versions_accepted),
