@@ -21,6 +21,9 @@ struct pctx {
 	size_t len;
 	char **warnings; /* NULL-terminated */
 	size_t n_warnings;
+	/* ociVersion 1.0.x: unknown capabilities are errors (that spec: "MUST cause an error"); from 1.1
+	 * on they are warnings ("MUST be logged as a warning ... SHOULD NOT fail"). */
+	bool unknown_caps_fail;
 };
 
 /* Marker for integers beyond int64 that jansson cannot hold: spec_parse rewrites them into strings

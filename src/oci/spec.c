@@ -38,6 +38,7 @@ static int check_version(struct pctx *pc, const char *v)
 	if (major != 1 || minor > OCI_VERSION_MAX_MINOR)
 		return pc_fail(pc, "unsupported version \"%.64s\": this runtime supports %s to 1.%d.x", v,
 			       OCI_VERSION_MIN, OCI_VERSION_MAX_MINOR);
+	pc->unknown_caps_fail = minor == 0;
 	return 0;
 bad:
 	return pc_fail(pc, "\"%.64s\" is not a semantic version (MAJOR.MINOR.PATCH)", v);

@@ -11,8 +11,11 @@ static int cap_item(struct pctx *pc, const json_t *v, void *item, void *ctx)
 	if (!json_is_string(v))
 		return pc_fail(pc, "expected string, got %s", pc_typename(v));
 	int cap = oci_capability_lookup(json_string_value(v));
-	/* config.md: a capability that cannot be mapped to the kernel MUST be logged as a warning and
-	 * SHOULD NOT fail the container (runc 1.2 does the same): it is left out of the set. */
+	/* config.md 1.1+: a capability that cannot be mapped to the kernel MUST be logged as a warning and
+	 * SHOULD NOT fail the container (runc 1.2 does the same): it is left out of the set. 1.0.x said
+	 * it MUST cause an error, and the runtime-tools suite written against it checks that. */
+	if (cap < 0 && pc->unknown_caps_fail)
+		return pc_fail(pc, "unknown capability \"%.100s\"", json_string_value(v));
 	if (cap < 0)
 		pc_warn(pc, "unknown capability \"%.100s\" (ignored)", json_string_value(v));
 	else

@@ -523,7 +523,8 @@ static void test_load_bundle(void **state)
 	rmdir(dir);
 }
 
-/* config.md: unknown capabilities MUST be logged as warnings and SHOULD NOT fail: kept as warnings. */
+/* config.md 1.1+: unknown capabilities MUST be logged as warnings and SHOULD NOT fail: kept as warnings.
+ * (1.0.x configs: an error, see test_err_capability.) */
 static void test_unknown_capability_warns(void **state)
 {
 	struct spec *s = parse_ok(HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"capabilities\":{\"bounding\":"

@@ -110,6 +110,11 @@ static void test_err_process(void **state)
 
 static void test_err_capability(void **state)
 {
+	/* runtime-spec 1.0.x: "Any value which cannot be mapped to a relevant kernel interface MUST cause an
+	 * error" (runtime-tools' process_capabilities_fail checks it); 1.1+ warns instead. */
+	expect_error("{\"ociVersion\":\"1.0.2-dev\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\","
+		     "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_TEST\"]}}}",
+		     "config.json: process.capabilities.bounding[1]: unknown capability \"CAP_TEST\"");
 	expect_error(HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"capabilities\":{\"ambient\":[7]}}}",
 		     "config.json: process.capabilities.ambient[0]: expected string, got integer");
 }
