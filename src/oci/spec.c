@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const spec_ns_type_names[NS_TYPE_COUNT] = {
-	"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
-};
-const char *const spec_hook_kind_names[HOOK_KIND_COUNT] = {
-	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
-};
-
 /* "1.2.0", "1.0.2-dev", "1.3.0-rc.1+meta": SemVer; we take major 1 and minor up to the 1.3 line. */
 static int check_version(struct pctx *pc, const char *v)
 {
