@@ -473,6 +473,16 @@ static void test_minimal_and_nulls(void **state)
 	spec_free(s);
 }
 
+static void test_mount_data_join(void **state)
+{
+	struct spec *s = parse_ok(HEAD PROC ",\"mounts\":[{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"\",\"size=1m\",\"\",\"ro\",\"mode=700\"]},"
+				  "{\"destination\":\"/u\",\"type\":\"tmpfs\",\"options\":[\"\"]}]}");
+	assert_string_equal(s->mounts[0].data, "size=1m,mode=700");
+	assert_int_equal(s->mounts[0].flags, MS_RDONLY);
+	assert_null(s->mounts[1].data);
+	spec_free(s);
+}
+
 static void test_versions_accepted(void **state)
 {
 	const char *ok[] = { "1.0.0", "1.0.2-dev", "1.1.0-rc.1", "1.2.0", "1.2.1", "1.3.0-rc.1", "1.3.0+dev" };
@@ -743,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_podman_config),
 		cmocka_unit_test(test_seccomp_raw_json_canonical),
 		cmocka_unit_test(test_minimal_and_nulls),
+		cmocka_unit_test(test_mount_data_join),
 		cmocka_unit_test(test_versions_accepted),
 		cmocka_unit_test(test_process_json),
 		cmocka_unit_test(test_load_bundle),
