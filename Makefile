@@ -62,7 +62,7 @@ $(BUILD)/hull-helper: tests/helper/helper.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhull.a $(BUILD)/libhullrt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c %.a,$^) $(TEST_LIBS)
 
 deps:
 	@missing=$$(grep -v '^#' deps.txt | xargs dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' 2>&1 \
