@@ -63,7 +63,7 @@ struct spec_mount {
 	char *source;
 	char *type;
 	char **options; size_t n_options;
-	/* Options decoded by the parser (see oci/mountopt.h): */
+	/* Options decoded by the parser with the table of oci/tables.h: */
 	unsigned long flags;          /* MS_* to set */
 	unsigned long clear_flags;    /* MS_* cleared by options such as "rw", "suid" */
 	unsigned long propagation;    /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (| MS_REC) or 0 */
@@ -164,12 +164,16 @@ struct spec_seccomp {
 	bool has_default_errno_ret; uint32_t default_errno_ret;
 	uint32_t *architectures; size_t n_architectures; /* SCMP_ARCH_* */
 	char **flags; size_t n_flags;
+	bool has_flags; /* "flags" present, even empty (so is flags != NULL): absent means runc's default SPEC_ALLOW */
+	unsigned int flag_bits; /* SECCOMP_FILTER_FLAG_* of `flags` */
 	char *listener_path, *listener_metadata;
 	struct spec_seccomp_syscall *syscalls; size_t n_syscalls;
 	char *raw_json; /* canonical JSON of the section: key of the compiled-BPF cache */
 };
 
-struct spec_personality { char *domain; char **flags; size_t n_flags; };
+struct spec_personality { char *domain; int domain_num; /* PER_LINUX, PER_LINUX32 */ char **flags; size_t n_flags; };
+struct spec_memory_policy { char *mode; int mode_num; /* MPOL_* */ char *nodes; unsigned int flags; /* MPOL_F_* */ };
+struct spec_net_device { char *host_name; char *name; /* name inside: NULL = same as host_name */ };
 struct spec_idmapping { uint32_t container_id, host_id, size; };
 
 struct spec_linux {
@@ -186,7 +190,13 @@ struct spec_linux {
 	char **readonly_paths; size_t n_readonly_paths;
 	char *mount_label;
 	bool has_personality; struct spec_personality personality;
+	bool has_intel_rdt;
 	char *intel_rdt_clos_id; /* recorded; RDT not available here */
+	char *intel_rdt_l3_cache_schema, *intel_rdt_mem_bw_schema;
+	char **intel_rdt_schemata; size_t n_intel_rdt_schemata;
+	bool intel_rdt_enable_monitoring;
+	bool has_memory_policy; struct spec_memory_policy memory_policy; /* runtime-spec 1.3 */
+	struct spec_net_device *net_devices; size_t n_net_devices;      /* runtime-spec 1.3 */
 };
 
 struct spec {

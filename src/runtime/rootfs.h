@@ -17,6 +17,14 @@ struct rootfs_opts {
 	bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool in_userns;          /* devices are bind-mounted from the host instead of mknod */
 	int console_fd;          /* pty slave to bind on /dev/console, or -1 */
+	/* idmap/ridmap mounts need CAP_SYS_ADMIN over the source's file system, which a process inside the
+	 * container's user namespace lacks: the parent prepares them with rootfs_open_idmapped_mounts and
+	 * passes the detached trees here (s->n_mounts entries, -1 for the others). NULL: none prepared;
+	 * rootfs_prepare then makes them itself, which works only outside a user namespace. */
+	const int *mount_fds;
+	/* Path of the container's user namespace (e.g. "/proc/<pid>/ns/user") for idmap mounts without
+	 * mappings of their own; NULL: the caller's own user namespace. */
+	const char *userns_path;
 };
 
 /* Steps before the createContainer hooks: propagation of "/", bind of the rootfs onto itself, every
@@ -25,5 +33,11 @@ int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hul
 /* Steps after them: pivot_root (or chroot), maskedPaths, readonlyPaths, read-only root,
  * rootfsPropagation. On return the process's root and cwd are the container's "/". */
 int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err);
+
+/* In the runtime's parent (initial user namespace), once the container's user namespace exists: a detached
+ * id-mapped clone of the source of every idmap/ridmap mount, *fds[i] = -1 for the others (s->n_mounts
+ * entries, free() the array and close the fds after the child has them). userns_path as in rootfs_opts. */
+int rootfs_open_idmapped_mounts(const struct spec *s, const char *bundle, const char *userns_path, int **fds,
+				struct hull_err **err);
 
 #endif

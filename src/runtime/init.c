@@ -1,0 +1,317 @@
+/* init.c — the child side of launch: from clone3 to execve of process.args.
+ *
+ * Runs in the new process, single-threaded, in the order of runc's init (see process.h for the order of
+ * process attributes). Every failure before the start signal goes back to the parent as MSG_ERROR, so
+ * `create` prints it and rolls back; after the start signal only stderr is left.
+ */
+#include "runtime/rterr.h"
+#include "runtime/caps.h"
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/launch.h"
+#include "runtime/process.h"
+#include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static _Noreturn void child_fail(int sock, struct hull_err *e)
+{
+	const char *msg = e && e->msg ? e->msg : "container init failed";
+	if (sock < 0 || launch_send(sock, MSG_ERROR, msg, -1) < 0)
+		fprintf(stderr, "hullrt: %s\n", msg);
+	_exit(1);
+}
+
+static void wait_go(int sock)
+{
+	char *payload;
+	int type = launch_recv(sock, &payload, NULL);
+	free(payload);
+	if (type != MSG_GO)
+		_exit(1); /* the parent is gone: nothing to report to */
+}
+
+static int become_ns_root(struct hull_err **err)
+{
+	/* Container root: needed for files created during setup to be owned by the mapped root. When 0 is not
+	 * mapped, stay as is (the creator keeps its capabilities in the namespace). */
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		return hull_err_sys(err, "setresgid 0 in the user namespace");
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		return hull_err_sys(err, "setresuid 0 in the user namespace");
+	return 0;
+}
+
+static int enter_namespaces(struct launch *L, struct hull_err **err)
+{
+	struct launch_plan *p = &L->plan;
+	for (size_t i = 0; i < p->n_joins; i++) {
+		struct plan_join *j = &p->joins[i];
+		if (j->type == NS_PID)
+			continue; /* the parent pointed pid_for_children at it before clone3 */
+		uint64_t t = trace_begin();
+		if (setns(j->fd, plan_ns_flag(j->type)) < 0)
+			return hull_err_sys(err, "config.json: linux.namespaces: join %s %s", spec_ns_type_names[j->type],
+					    j->path);
+		trace_end(t, "setns %s %s", spec_ns_type_names[j->type], j->path);
+		if (j->type == NS_USER && become_ns_root(err) < 0)
+			return -1;
+	}
+	if (p->new_userns && become_ns_root(err) < 0)
+		return -1;
+	int later = p->unshare_flags & ~CLONE_NEWTIME;
+	if (later) {
+		uint64_t t = trace_begin();
+		if (unshare(later) < 0)
+			return hull_err_sys(err, "unshare 0x%x", later);
+		trace_end(t, "unshare 0x%x", later);
+	}
+	if (p->unshare_flags & CLONE_NEWTIME) {
+		/* The init enters the new time namespace at its execve: offsets must be in place before. */
+		if (unshare(CLONE_NEWTIME) < 0)
+			return hull_err_sys(err, "unshare time namespace");
+		if (p->time_offsets) {
+			const struct spec_linux *l = L->spec->linux_;
+			char buf[128];
+			int n = 0;
+			if (l->time_offsets.has_monotonic)
+				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "monotonic %lld %u\n",
+					      (long long)l->time_offsets.monotonic.secs, l->time_offsets.monotonic.nanosecs);
+			if (l->time_offsets.has_boottime)
+				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "boottime %lld %u\n",
+					      (long long)l->time_offsets.boottime.secs, l->time_offsets.boottime.nanosecs);
+			_cleanup_fd_ int fd = proc_open_verified("self/timens_offsets", O_WRONLY, err);
+			if (fd < 0)
+				return hull_err_wrap(err, "linux.timeOffsets");
+			if (write(fd, buf, (size_t)n) != n)
+				return hull_err_sys(err, "linux.timeOffsets: write /proc/self/timens_offsets");
+		}
+	}
+	return 0;
+}
+
+/* The process attributes shared by the init and exec, up to (not including) the user switch. */
+static int apply_process_attrs(const struct spec_process *proc, struct hull_err **err)
+{
+	if (proc->has_oom_score_adj && process_set_oom_score_adj(proc->oom_score_adj, err) < 0)
+		return -1;
+	if (process_set_rlimits(proc, err) < 0)
+		return -1;
+	if (proc->has_scheduler && process_set_scheduler(&proc->scheduler, err) < 0)
+		return -1;
+	if (proc->has_io_priority && process_set_io_priority(&proc->io_priority, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Caps, user, no_new_privs and (early) seccomp. *listener gets the notify fd when installed here. */
+static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, struct hull_err **err)
+{
+	const struct spec_process *proc = L->proc;
+	*listener = -1;
+	*seccomp_done = false;
+	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return hull_err_sys(err, "prctl no_new_privs");
+	/* Without no_new_privs installing a filter needs CAP_SYS_ADMIN, about to be dropped: install now, as
+	 * runc does. A notify listener must also reach the parent before `create` returns. */
+	if (L->seccomp && (!proc->no_new_privileges || L->seccomp->notify)) {
+		uint64_t t = trace_begin();
+		if (seccomp_install(L->seccomp, listener, err) < 0)
+			return hull_err_wrap(err, "linux.seccomp");
+		trace_end(t, "seccomp install (%zu instructions)", L->seccomp->len);
+		*seccomp_done = true;
+	}
+	uint64_t t = trace_begin();
+	if (proc->has_caps && caps_drop_bounding(&proc->caps, err) < 0)
+		return hull_err_wrap(err, "process.capabilities");
+	if (caps_keep_across_setuid(err) < 0 || process_switch_user(&proc->user, err) < 0)
+		return hull_err_wrap(err, "process.user");
+	static const struct spec_caps none;
+	if (caps_apply(proc->has_caps ? &proc->caps : &none, err) < 0)
+		return hull_err_wrap(err, "process.capabilities");
+	trace_end(t, "caps, user %u:%u", (unsigned)proc->user.uid, (unsigned)proc->user.gid);
+	return 0;
+}
+
+/* chdir(process.cwd) and check the result is inside the root: a cwd reached through a leaked fd or a
+ * path outside the root shows up as "(unreachable)" or fails (CVE-2024-21626). */
+static int enter_cwd(const char *cwd, struct hull_err **err)
+{
+	if (chdir(cwd && *cwd ? cwd : "/") < 0)
+		return hull_err_sys(err, "process.cwd: chdir %s", cwd);
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return rt_err(err, EPERM, "process.cwd: %s: current working directory is outside of the "
+				    "container root", cwd);
+	return 0;
+}
+
+static size_t strv_len(char **v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+_Noreturn void launch_child(struct launch *L, int sock)
+{
+	struct hull_err *err = NULL;
+	const struct spec *s = L->spec;
+	const struct spec_process *proc = L->proc;
+	pid_t parent = getppid();
+
+	if (L->close_in_child >= 0)
+		close(L->close_in_child); /* the container's lock stays with the command */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	wait_go(sock);
+	if (!L->plan.userns || L->is_exec)
+		prctl(PR_SET_DUMPABLE, 0);
+
+	if (L->is_exec) {
+		if (L->exec_ns_flags && setns(L->exec_pidfd, L->exec_ns_flags & ~CLONE_NEWPID) < 0) {
+			hull_err_sys(&err, "join the container's namespaces");
+			child_fail(sock, err);
+		}
+		if ((L->exec_ns_flags & CLONE_NEWUSER) && become_ns_root(&err) < 0)
+			child_fail(sock, err);
+		close(L->exec_pidfd);
+	} else if (enter_namespaces(L, &err) < 0) {
+		child_fail(sock, err);
+	}
+
+	if (!L->no_new_keyring && !L->is_exec &&
+	    process_join_session_keyring(L->id, true, L->plan.userns, &err) < 0)
+		child_fail(sock, err);
+
+	int slave = -1;
+	if (proc->terminal) {
+		int master;
+		if (console_open_pty(&master, &slave, &err) < 0)
+			child_fail(sock, err);
+		if (proc->has_console_size &&
+		    console_set_size(slave, proc->console_size.height, proc->console_size.width, &err) < 0)
+			child_fail(sock, err);
+		if (L->console_sock < 0 || console_send_master_fd(L->console_sock, master, &err) < 0) {
+			if (!err)
+				rt_err(&err, EINVAL, "process.terminal: no console socket");
+			hull_err_wrap(&err, "console");
+			child_fail(sock, err);
+		}
+		close(master);
+		close(L->console_sock);
+	}
+
+	struct rootfs_opts ro = { .bundle = L->bundle, .rootfs = L->rootfs, .no_pivot = L->no_pivot,
+				  .in_userns = L->plan.userns, .console_fd = slave };
+	_cleanup_free_ char *state = NULL;
+	if (!L->is_exec) {
+		uint64_t t = trace_begin();
+		if (rootfs_prepare(s, &ro, &err) < 0)
+			child_fail(sock, err);
+		trace_end(t, "rootfs prepare (%zu mounts)", s->n_mounts);
+		if (launch_send(sock, MSG_HOOKS, NULL, -1) < 0)
+			_exit(1);
+		int type = launch_recv(sock, &state, NULL);
+		if (type != MSG_HOOKS_DONE)
+			_exit(1);
+		if (hooks_run_kind(s, HOOK_CREATE_CONTAINER, state, &err) < 0)
+			child_fail(sock, err);
+		if (s->linux_ && s->linux_->n_sysctl &&
+		    process_apply_sysctl(s->linux_->sysctl, s->linux_->n_sysctl, &err) < 0)
+			child_fail(sock, err);
+		if ((L->plan.ns_mask & (1u << NS_UTS)) && (s->hostname || s->domainname) &&
+		    process_set_hostname(s->hostname, s->domainname, &err) < 0)
+			child_fail(sock, err);
+		if (apply_process_attrs(proc, &err) < 0)
+			child_fail(sock, err);
+		t = trace_begin();
+		if (rootfs_finalize(s, &ro, &err) < 0)
+			child_fail(sock, err);
+		trace_end(t, "rootfs finalize");
+	} else if (apply_process_attrs(proc, &err) < 0) {
+		child_fail(sock, err);
+	}
+	if (s->linux_ && s->linux_->has_personality && process_set_personality(&s->linux_->personality, &err) < 0)
+		child_fail(sock, err);
+	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
+		child_fail(sock, err);
+
+	int listener;
+	bool seccomp_done;
+	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
+		child_fail(sock, err);
+	if (enter_cwd(proc->cwd, &err) < 0)
+		child_fail(sock, err);
+	char **env = process_build_env(proc->env, proc->n_env, proc->user.uid, &err);
+	if (!env)
+		child_fail(sock, err);
+	if (proc->n_args == 0) {
+		rt_err(&err, EINVAL, "process.args: empty");
+		child_fail(sock, err);
+	}
+	char *path = process_find_executable(proc->args[0], env, strv_len(env), &err);
+	if (!path)
+		child_fail(sock, err);
+	if (process_cloexec_fds(2 + L->preserve_fds, &err) < 0)
+		child_fail(sock, err);
+
+	if (!L->is_exec) {
+		if (L->plan.userns)
+			prctl(PR_SET_DUMPABLE, 0);
+		/* From here the init outlives `create`. */
+		prctl(PR_SET_PDEATHSIG, 0);
+		if (launch_send(sock, MSG_READY, NULL, listener) < 0)
+			_exit(1);
+		if (listener >= 0)
+			close(listener);
+		close(sock);
+		sock = -1;
+		char byte;
+		ssize_t n;
+		do
+			n = read(L->fifo_fd, &byte, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(1);
+		close(L->fifo_fd);
+		if (hooks_run_kind(s, HOOK_START_CONTAINER, state, &err) < 0)
+			child_fail(-1, err);
+	} else if (listener >= 0) {
+		if (launch_send(sock, MSG_READY, NULL, listener) < 0)
+			_exit(1);
+		close(listener);
+	}
+	if (L->seccomp && !seccomp_done) {
+		int unused;
+		if (seccomp_install(L->seccomp, &unused, &err) < 0) {
+			hull_err_wrap(&err, "linux.seccomp");
+			child_fail(sock, err);
+		}
+	}
+	uint64_t t = trace_begin();
+	trace_end(t, "execve %s", path);
+	char **argv = xcalloc(proc->n_args + 1, sizeof(char *));
+	memcpy(argv, proc->args, proc->n_args * sizeof(char *));
+	execve(path, argv, env);
+	hull_err_sys(&err, "exec %s", path);
+	child_fail(sock, err);
+}
