@@ -31,7 +31,11 @@ char *cgroup_resolve_path(const char *oci_path, const char *id, struct hull_err 
 struct cgroup *cgroup_open(const char *root, const char *path, bool create, struct hull_err **err);
 void cgroup_free(struct cgroup *cg);
 
-/* Write the resources; on failure the message names the OCI field and the cgroup file. */
+/* Write the resources; on failure the message names the OCI field and the cgroup file. res may be NULL
+ * (no linux.resources): the device rules (deny all, then runc's default allowed devices) are applied
+ * all the same, so a runtime calls this for every container. With update=true, device rules are only
+ * rewritten when res has some. Values the kernel lacks (kernel memory, v2 swappiness…) are ignored with
+ * a warning, as runc does; controllers the host lacks are an error naming the field. */
 int cgroup_apply(struct cgroup *cg, const struct spec_resources *res, bool update, struct hull_err **err);
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct hull_err **err);
 /* An O_DIRECTORY fd of the v2 (unified) cgroup for clone3 CLONE_INTO_CGROUP, or -1 when not possible. */
