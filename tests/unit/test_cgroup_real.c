@@ -293,6 +293,17 @@ static void test_v1_cpu(void **state)
 	rt.has_cpu = true, rt.cpu.has_realtime_runtime = true, rt.cpu.realtime_runtime = 10000;
 	_cleanup_free_ char *m2 = cg_apply_err(f->cg, &rt);
 	assert_string_equal(m2, "linux.resources.cpu.realtimeRuntime: write cpu.rt_runtime_us \"10000\": Invalid argument");
+	/* with a budget in the parent (ours: /hulltest-cg-…) the runtime is taken */
+	_cleanup_free_ char *parent_rt = xasprintf("/sys/fs/cgroup/cpu%s/../cpu.rt_runtime_us", f->path);
+	FILE *pf = fopen(parent_rt, "w");
+	assert_non_null(pf);
+	fprintf(pf, "20000");
+	assert_int_equal(fclose(pf), 0);
+	rt.cpu.has_realtime_period = true, rt.cpu.realtime_period = 1000000;
+	cg_apply_ok(f->cg, &rt, true);
+	_cleanup_free_ char *rr = rd(f, "cpu", "cpu.rt_runtime_us"), *rp2 = rd(f, "cpu", "cpu.rt_period_us");
+	assert_string_equal(rr, "10000");
+	assert_string_equal(rp2, "1000000");
 }
 
 static void test_v1_cpuset(void **state)
@@ -396,6 +407,26 @@ static void test_v1_blkio(void **state)
 	_cleanup_free_ char *b = rd(f, "blkio", "blkio.throttle.write_iops_device");
 	snprintf(want, sizeof(want), "%s 200", dev);
 	assert_string_equal(b, want);
+	/* a per-device weight needs the device to use BFQ: the kernel's refusal, named */
+	struct spec_weight_device wd = { .major = maj, .minor = min, .has_weight = true, .weight = 300 };
+	_cleanup_free_ char *sched = xasprintf("/sys/dev/block/%s/queue/scheduler", dev);
+	FILE *sf = fopen(sched, "r");
+	char line[256] = "";
+	if (sf) {
+		if (!fgets(line, sizeof(line), sf))
+			line[0] = '\0';
+		fclose(sf);
+	}
+	struct spec_resources wdr = { 0 };
+	wdr.has_block_io = true, wdr.block_io.weight_device = &wd, wdr.block_io.n_weight_device = 1;
+	_cleanup_free_ char *wdfile = xasprintf("/sys/fs/cgroup/blkio%s/blkio.bfq.weight_device", f->path);
+	if (access(wdfile, F_OK) == 0 && !strstr(line, "[bfq]")) {
+		_cleanup_free_ char *m = cg_apply_err(f->cg, &wdr);
+		char wmsg[160];
+		snprintf(wmsg, sizeof(wmsg), "linux.resources.blockIO.weightDevice[0]: write blkio.bfq.weight_device \"%s 300\": "
+			 "Operation not supported", dev);
+		assert_string_equal(m, wmsg);
+	}
 	/* weight: BFQ's file here (no CFQ blkio.weight on this kernel) */
 	struct spec_resources w = { 0 };
 	w.has_block_io = true, w.block_io.has_weight = true, w.block_io.weight = 300;
