@@ -435,11 +435,10 @@ int cgroup_apply(struct cgroup *cg, const struct spec_resources *res, bool updat
 			   : cg_v1_cpu(h->dfd, res, err) < 0))
 			return -1;
 	}
-	if (res->has_pids && res->pids.has_limit) {
+	if (res->has_pids && res->pids.has_limit && res->pids.limit != 0) {
 		if (!(h = cg_hier_of(cg, CG_PIDS)))
 			return missing("linux.resources.pids.limit", CG_PIDS, err);
-		if ((h->v2 ? cg_v2_enable(cg, 1u << CG_PIDS, err) < 0 || cg_v2_pids(h->dfd, res, err) < 0
-			   : cg_v1_pids(h->dfd, res, err) < 0))
+		if ((h->v2 && cg_v2_enable(cg, 1u << CG_PIDS, err) < 0) || cg_pids(h->dfd, res, err) < 0)
 			return -1;
 	}
 	if (io_set(res)) {

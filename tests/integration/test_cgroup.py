@@ -240,3 +240,16 @@ def test_memory_limit_holds(rt, make_bundle):
     assert r.rc == 137, (r.rc, r.stderr)  # SIGKILLed by the OOM killer
     allocated = [json.loads(line)["allocated_mb"] for line in r.stdout.splitlines() if line.startswith("{")]
     assert allocated and max(allocated) < 32
+
+
+@needs_v1
+def test_pids_limit_zero_and_negative(rt, make_bundle):
+    # runc 1.1 (this host's reference): 0 leaves pids.max alone, a negative limit is "max"
+    b = sleeper(rt, make_bundle, {"pids": {"limit": 0}})
+    assert cg_file(b.id, "pids", "pids.max") == "max"
+    c = sleeper(rt, make_bundle, {"pids": {"limit": -1}})
+    assert cg_file(c.id, "pids", "pids.max") == "max"
+    rt.cmd("update", "--pids-limit", "7", c.id).check("update")
+    assert cg_file(c.id, "pids", "pids.max") == "7"
+    rt.cmd("update", "--pids-limit", "0", c.id).check("update")  # 0: unchanged
+    assert cg_file(c.id, "pids", "pids.max") == "7"

@@ -175,7 +175,8 @@ static void test_pids(void **state)
 	cg_apply_ok(f->cg, &r, false);
 	r.pids.limit = 0;
 	cg_apply_ok(f->cg, &r, false);
-	assert_string_equal(rec_joined(), "pids.max=100|pids.max=max|pids.max=1");
+	/* 0: not set (runc 1.1, the reference on this host, writes nothing either) */
+	assert_string_equal(rec_joined(), "pids.max=100|pids.max=max");
 }
 
 static void test_io(void **state)
