@@ -253,3 +253,26 @@ def test_pids_limit_zero_and_negative(rt, make_bundle):
     assert cg_file(c.id, "pids", "pids.max") == "7"
     rt.cmd("update", "--pids-limit", "0", c.id).check("update")  # 0: unchanged
     assert cg_file(c.id, "pids", "pids.max") == "7"
+
+
+@needs_v1
+def test_bad_resource_fails_create_without_leftovers(runtime, make_bundle):
+    b = make_bundle()
+    ncpu = os.cpu_count() or 1
+    b.linux["resources"] = {"cpu": {"cpus": str(ncpu + 7)}}  # a CPU this machine lacks: the kernel says ERANGE
+    r = runtime.create(b)
+    assert r.rc == 1
+    assert 'linux.resources.cpu.cpus: write cpuset.cpus "%d": Numerical result out of range' % (ncpu + 7) in r.stderr
+    assert hh.leftovers(runtime, b.id, b) == []
+
+
+@needs_v1
+def test_update_and_stats_while_paused(runtime, make_bundle):
+    b = sleeper(runtime, make_bundle)
+    runtime.cmd("pause", b.id).check("pause")
+    runtime.cmd("update", "--memory", "64m", b.id).check("update while paused")
+    assert cg_file(b.id, "memory", "memory.limit_in_bytes") == str(64 << 20)
+    ev = json.loads(runtime.cmd("events", "--stats", b.id).stdout)
+    assert ev["data"]["memory"]["usage"]["limit"] == 64 << 20
+    assert runtime.status(b.id) == "paused"
+    runtime.cmd("resume", b.id).check("resume")
