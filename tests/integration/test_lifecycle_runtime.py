@@ -454,3 +454,16 @@ def test_lifecycle_seccomp_listener(runtime, make_bundle):
         for fd in got.get("fds", []):
             os.close(fd)
         srv.close()
+
+
+def test_lifecycle_apparmor_profile_without_apparmor_fails(rt, bundle):
+    """No AppArmor on this host: a profile asked for cannot be honoured, so create fails (runc too)."""
+    if os.path.exists("/sys/module/apparmor/parameters/enabled"):
+        with open("/sys/module/apparmor/parameters/enabled") as f:
+            if f.read().startswith("Y"):
+                pytest.skip("AppArmor is enabled here")
+    bundle.process["apparmorProfile"] = "hulltest-profile"
+    r = rt.run(bundle)
+    assert r.rc != 0
+    assert "apparmor" in r.stderr.lower()
+    _leftovers_none(rt, bundle.id, bundle)
