@@ -278,6 +278,9 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	}
 	if (s->linux_ && s->linux_->has_personality && process_set_personality(&s->linux_->personality, &err) < 0)
 		child_fail(sock, err);
+	if (s->linux_ && s->linux_->has_memory_policy &&
+	    process_set_memory_policy(&s->linux_->memory_policy, &err) < 0)
+		child_fail(sock, err);
 	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
 		child_fail(sock, err);
 

@@ -467,3 +467,12 @@ def test_lifecycle_apparmor_profile_without_apparmor_fails(rt, bundle):
     assert r.rc != 0
     assert "apparmor" in r.stderr.lower()
     _leftovers_none(rt, bundle.id, bundle)
+
+
+def test_lifecycle_memory_policy(runtime, make_bundle):
+    """linux.memoryPolicy (runtime-spec 1.3) reaches the container's process."""
+    b = make_bundle(["/bin/sh", "-c", "head -1 /proc/self/numa_maps"])
+    b.linux["memoryPolicy"] = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}
+    r = runtime.run(b)
+    assert r.rc == 0, r.stderr
+    assert "interleave:0" in r.stdout
