@@ -123,6 +123,7 @@ struct rollback {
 	struct cgroup *cg;
 	bool cg_made;
 	pid_t pid;
+	bool launched;                /* the init existed: poststop hooks are due */
 	const struct spec *spec;
 	struct container *c;
 };
@@ -133,6 +134,8 @@ static void rollback_run(struct rollback *rb)
 		kill(rb->pid, SIGKILL);
 		while (waitpid(rb->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+	}
+	if (rb->launched) {
 		/* The container reached the runtime's namespaces: runtime.md asks for poststop after a failed
 		 * create as after a delete. */
 		if (rb->spec && rb->c) {
@@ -315,10 +318,12 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	L.state_json = hook_state;
 	struct create_ctx cc = { .c = c };
 	L.state_arg = &cc;
-	if (launch_spawn(&L, err) < 0)
+	rb.spec = spec;
+	int launched = launch_spawn(&L, err);
+	rb.launched = L.cloned;
+	if (launched < 0)
 		goto out;
 	rb.pid = L.pid;
-	rb.spec = spec;
 	st->pid = L.pid;
 	st->pid_start = proc_pid_starttime(L.pid);
 	if (console_peer >= 0) {
