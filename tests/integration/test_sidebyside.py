@@ -32,7 +32,7 @@ def normalise_facts(f, b):
     f["env"].pop("HULLTEST_ID", None)
     mounts = []
     for m in f["mounts"]:
-        mounts.append((m["target"], m["fstype"], ",".join(sorted(m["options"].split(",")))))
+        mounts.append("%s %s %s" % (m["target"], m["fstype"], ",".join(sorted(m["options"].split(",")))))
     f["mounts"] = sorted(set(mounts))
     f["fds"] = sorted(f["fds"])
     f["cgroup"] = {k: v.replace(b.id, "<id>") for k, v in f["cgroup"].items()}
@@ -58,14 +58,25 @@ def facts_pair(pair, make_bundle, mutate=None, args=("facts",)):
 
 
 def diff(fa, fb):
-    keys = sorted(set(fa) | set(fb))
-    return {k: (fa.get(k), fb.get(k)) for k in keys if fa.get(k) != fb.get(k)}
+    """{key: difference} where the facts differ; lists show only what one side has (hull_only/runc_only)."""
+    res = {}
+    for k in sorted(set(fa) | set(fb)):
+        a, b = fa.get(k), fb.get(k)
+        if a == b:
+            continue
+        if isinstance(a, list) and isinstance(b, list):
+            res[k] = {"hull_only": [x for x in a if x not in b], "runc_only": [x for x in b if x not in a]}
+        elif isinstance(a, dict) and isinstance(b, dict):
+            res[k] = {kk: (a.get(kk), b.get(kk)) for kk in sorted(set(a) | set(b)) if a.get(kk) != b.get(kk)}
+        else:
+            res[k] = (a, b)
+    return res
 
 
 def test_facts_default_bundle(pair, make_bundle):
     fa, fb = facts_pair(pair, make_bundle)
     d = diff(fa, fb)
-    assert d == {}, json.dumps(d, indent=1, default=str)
+    assert d == {}, json.dumps(d, indent=0, default=str)
 
 
 def test_facts_nonroot_user(pair, make_bundle):
@@ -75,7 +86,8 @@ def test_facts_nonroot_user(pair, make_bundle):
         b.process["oomScoreAdj"] = 100
         b.process["cwd"] = "/tmp"
     fa, fb = facts_pair(pair, make_bundle, m)
-    assert diff(fa, fb) == {}
+    d = diff(fa, fb)
+    assert d == {}, json.dumps(d, indent=0, default=str)
 
 
 def test_facts_all_namespaces_runc_has(pair, make_bundle):
@@ -86,7 +98,8 @@ def test_facts_all_namespaces_runc_has(pair, make_bundle):
         b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
         b.config["mounts"] = [x for x in b.config["mounts"] if x["destination"] != "/sys/fs/cgroup"]
     fa, fb = facts_pair(pair, make_bundle, m)
-    assert diff(fa, fb) == {}
+    d = diff(fa, fb)
+    assert d == {}, json.dumps(d, indent=0, default=str)
 
 
 def test_facts_readonly_root_and_mounts(pair, make_bundle):
@@ -95,7 +108,8 @@ def test_facts_readonly_root_and_mounts(pair, make_bundle):
         b.add_mount("/mnt/t", "tmpfs", "tmpfs", ["size=1m", "nodev"])
         b.add_mount("/mnt/ro", "bind", "/etc", ["rbind", "ro"])
     fa, fb = facts_pair(pair, make_bundle, m)
-    assert diff(fa, fb) == {}
+    d = diff(fa, fb)
+    assert d == {}, json.dumps(d, indent=0, default=str)
 
 
 def normalise_state(st, b):
@@ -169,7 +183,8 @@ def test_exec_facts_match(pair, make_bundle):
         r = rt.exec(x.id, ["/hull-helper", "facts"], env=["E=1"], cwd="/tmp", user="1000:1000")
         assert r.rc == 0, r.stderr
         out[rt.name] = normalise_facts(hh.parse_last_json(r.stdout), x)
-    assert diff(out[hull.name], out["runc"]) == {}
+    d = diff(out[hull.name], out["runc"])
+    assert d == {}, json.dumps(d, indent=0, default=str)
 
 
 def test_list_and_ps_shape(pair, make_bundle):
