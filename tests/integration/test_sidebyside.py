@@ -22,6 +22,25 @@ def host_ns(n):
     return os.stat("/proc/self/ns/%s" % n).st_ino
 
 
+# Differences from runc 1.1.5 that are accepted on purpose (everything else must match):
+#  - masked and readonly paths also get nosuid,nodev,noexec (hardening, as crun does);
+#  - the /sys/fs/cgroup tmpfs honours the spec's "ro" (runc 1.1 leaves the tmpfs itself rw);
+#  - on this hybrid host the cgroup2 hierarchy is mounted at /sys/fs/cgroup/unified too (runc 1.1 omits it).
+HARDENING_OPTS = {"nosuid", "nodev", "noexec"}
+
+
+def _accepted(m, b):
+    opts = set(m["options"].split(","))
+    protected = set(b.linux.get("maskedPaths", [])) | set(b.linux.get("readonlyPaths", []))
+    if m["target"] in protected:
+        opts -= HARDENING_OPTS
+    if m["target"] == "/sys/fs/cgroup" and m["fstype"] == "tmpfs":
+        opts -= {"ro", "rw"}
+    if m["target"] == "/sys/fs/cgroup/unified":
+        return None
+    return "%s %s %s" % (m["target"], m["fstype"], ",".join(sorted(opts)))
+
+
 def normalise_facts(f, b):
     """What must be equal between runtimes: pids, inode numbers and paths of this bundle taken out."""
     f = copy.deepcopy(f)
@@ -30,10 +49,7 @@ def normalise_facts(f, b):
         f.pop(k, None)
     f["status"].pop("NSpid", None)
     f["env"].pop("HULLTEST_ID", None)
-    mounts = []
-    for m in f["mounts"]:
-        mounts.append("%s %s %s" % (m["target"], m["fstype"], ",".join(sorted(m["options"].split(",")))))
-    f["mounts"] = sorted(set(mounts))
+    f["mounts"] = sorted({x for x in (_accepted(m, b) for m in f["mounts"]) if x})
     f["fds"] = sorted(f["fds"])
     f["cgroup"] = {k: v.replace(b.id, "<id>") for k, v in f["cgroup"].items()}
     return f
