@@ -3,14 +3,34 @@
 Owns: busybox bundles in temp dirs, a wrapper around an OCI runtime binary (hullrt or runc) with its own
 --root, a console-socket receiver, and the cleanup that removes every container, cgroup, mount and temp dir
 a test made, even when the test fails. It must never touch a cgroup, mount or process it did not create:
-everything it creates is named with "hulltest".
+everything it creates is named with "hulltest", and an id that is not a plain name (".." or "a/b") is never
+turned into a path by the cleanup.
 
-Quick use (fixtures in conftest.py hand these out):
+API (fixtures in conftest.py hand these out):
+  Bundle(args=None, cid=None, terminal=False, cgroup=True, readonly=False)
+      .id .path .rootfs .config (dict from `runc spec`; cgroupsPath /hulltest/<id>, env HULLTEST_ID=<id>)
+      .process .linux  .save()  .write_raw_config(text)  .rootfs_path(p)
+      .add_namespace(type, path=None) .remove_namespace(type) .add_mount(dst, type, src, options)
+      .add_hook(kind, path, args, env, timeout) .write_script(name, body, inside=False) -> path for config
+      .log("stdout"|"stderr")   what create/run -d/exec -d processes wrote (their stdio are files)
+  Runtime(binary=None)  binary: $HULL_RUNTIME or $HULL_BUILD/hullrt; .name ("runc" or "hullrt") .is_runc .root
+      every call returns Result(rc, stdout, stderr) (.check(), .json(), .out):
+      .create(bundle, cid=None, console_socket=None, pid_file=None, extra=())   (bundle: Bundle or a path)
+      .start(id) .run(bundle, detach=False, console_socket, pid_file, extra) .state(id) .kill(id, sig, all)
+      .delete(id, force) .exec(id, args, tty, detach, env, cwd, user, process, console_socket, pid_file, extra)
+      .list(fmt, quiet) .ps(id, fmt) .cmd(*argv, global_args=(), pass_fds=(), ...) for anything else
+      helpers: .state_json(id) .status(id) .wait_status(id, status) .run_facts(bundle, args=("facts",))
+               .start_sleeper(bundle) .state_dir(id) .cleanup()
+  ConsoleSocket()  .path .wait() -> master fd .write(b"..") .read_until(b"..") .close()
+  NetNS(area)      `ip netns add hulltest-<area>-<rand>`; .path .inode() .close()
+  leftovers(rt, id, bundle) -> [] or what a failed command left (state dir, cgroup, process, mount)
+  cgroup_dirs(id) processes_of(id) mounts_under(path) wait_for(pred) pid_alive(pid) ns_inode(pid, ns)
+  parse_last_json(text) runtime_feature_skip(rt, feature) -> reason when runc 1.1 lacks the feature
 
-    b = make_bundle(["/hull-helper", "exit", "3"])      # Bundle; b.config is the config.json dict
-    b.config["process"]["env"].append("X=1"); b.save()   # save() is also done by the runtime calls
-    rc, out, err = runtime.run(b)                        # id defaults to b.id, bundle to b
-    facts = runtime.run_facts(b)                          # run /hull-helper facts, return its JSON
+Quick use:
+    b = make_bundle(["/hull-helper", "exit", "3"])
+    rc, out, err = runtime.run(b)                        # id defaults to b.id; config saved first
+    facts = runtime.run_facts(b)                          # /hull-helper facts, parsed
 """
 
 import json

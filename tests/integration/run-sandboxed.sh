@@ -1,0 +1,15 @@
+#!/bin/sh
+# run-sandboxed.sh [pytest args...] — run the integration tests in a private pid and mount namespace.
+#
+# A runtime under development that signals the wrong pid (kill(-1), a stale pid, a wrong cgroup) can then
+# only reach processes of this test run, never the developer's shell or the machine's own processes; mounts
+# a runtime leaks stay in the private mount namespace. Cgroups are still the host's: the harness only ever
+# touches /hulltest/<container id>.
+#   HULL_RUNTIME=/usr/sbin/runc tests/integration/run-sandboxed.sh tests/integration/test_states.py -q
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+: "${HULL_BUILD:=$repo/build}"
+export HULL_BUILD
+exec unshare --pid --fork --mount-proc --propagation private \
+	/usr/bin/python3 -m pytest -p no:cacheprovider "$@"
