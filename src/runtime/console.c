@@ -67,9 +67,9 @@ static int check_ptmx(int fd, const char *path, bool devpts_node, struct hull_er
 /* Open a ptmx node checked before it is opened for real, so a planted file or symlink is refused: an
  * O_PATH fd is checked, then re-opened through /proc/self/fd. Without /proc (a spec that mounts none),
  * the path is opened non-blocking without following symlinks and the opened fd is checked instead. */
-static int open_ptmx_at(const char *path, bool devpts_node, struct hull_err **err)
+static int open_ptmx_at(int dirfd, const char *path, bool devpts_node, struct hull_err **err)
 {
-	_cleanup_fd_ int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_fd_ int pfd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (pfd < 0)
 		return hull_err_sys(err, "open %s", path);
 	if (check_ptmx(pfd, path, devpts_node, err) < 0)
@@ -81,7 +81,7 @@ static int open_ptmx_at(const char *path, bool devpts_node, struct hull_err **er
 		return fd;
 	if (errno != ENOENT)
 		return hull_err_sys(err, "reopen %s", path);
-	_cleanup_fd_ int dfd = open(path, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_fd_ int dfd = openat(dirfd, path, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (dfd < 0)
 		return hull_err_sys(err, "open %s", path);
 	if (check_ptmx(dfd, path, devpts_node, err) < 0)
@@ -96,10 +96,10 @@ static int open_ptmx_at(const char *path, bool devpts_node, struct hull_err **er
 static int open_ptmx(struct hull_err **err)
 {
 	_cleanup_err_ struct hull_err *first = NULL;
-	int fd = open_ptmx_at("/dev/pts/ptmx", true, &first);
+	int fd = open_ptmx_at(AT_FDCWD, "/dev/pts/ptmx", true, &first);
 	if (fd >= 0)
 		return fd;
-	fd = open_ptmx_at("/dev/ptmx", false, NULL);
+	fd = open_ptmx_at(AT_FDCWD, "/dev/ptmx", false, NULL);
 	if (fd >= 0)
 		return fd;
 	/* Report the first candidate's failure: it is the one that should have worked. */
@@ -119,7 +119,8 @@ int console_pty_name(int master, char *name, size_t len, struct hull_err **err)
 	return 0;
 }
 
-static int open_peer(int master, struct hull_err **err)
+/* pts_dirfd: the devpts directory for the by-name fallback (AT_FDCWD: /dev/pts). */
+static int open_peer(int master, int pts_dirfd, struct hull_err **err)
 {
 	int fd = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0)
@@ -128,36 +129,66 @@ static int open_peer(int master, struct hull_err **err)
 		return hull_err_sys(err, "ioctl TIOCGPTPEER");
 	/* Kernels before 4.13: by name; the caller checks the fd is the master's peer on devpts. */
 	char name[32];
-	if (console_pty_name(master, name, sizeof(name), err) < 0)
-		return -1;
-	fd = open(name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	unsigned n;
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		return hull_err_sys(err, "ioctl TIOCGPTN");
+	snprintf(name, sizeof(name), pts_dirfd == AT_FDCWD ? "/dev/pts/%u" : "%u", n);
+	fd = openat(pts_dirfd, name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return hull_err_sys(err, "open %s", name);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
 
-int console_open_pty(int *master, int *slave, struct hull_err **err)
+/* Unlock the master, open its peer, check the pair: whatever node gave the master, the slave must be
+ * the master's pty on a devpts mount (and on the expected instance when pts_dirfd names one). */
+static int finish_pty(int m_in, int pts_dirfd, int *master, int *slave, struct hull_err **err)
 {
-	uint64_t t = trace_begin();
-	_cleanup_fd_ int m = open_ptmx(err);
-	if (m < 0)
-		return hull_err_wrap(err, "allocate pty");
+	_cleanup_fd_ int m = m_in;
 	int unlock = 0;
 	if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
 		return hull_err_sys(err, "allocate pty: unlockpt");
-	_cleanup_fd_ int s = open_peer(m, err);
+	_cleanup_fd_ int s = open_peer(m, pts_dirfd, err);
 	if (s < 0)
 		return hull_err_wrap(err, "allocate pty: open slave");
-	/* Whatever node gave the master, the pair must be a real devpts pty. */
 	unsigned n;
 	if (ioctl(m, TIOCGPTN, &n) < 0)
 		return hull_err_sys(err, "allocate pty: ioctl TIOCGPTN");
 	if (check_devpts_node(s, "pty slave", false, n, err) < 0)
 		return hull_err_wrap(err, "allocate pty");
+	if (pts_dirfd != AT_FDCWD) {
+		struct stat dir_st, slave_st;
+		if (fstat(pts_dirfd, &dir_st) < 0 || fstat(s, &slave_st) < 0)
+			return hull_err_sys(err, "allocate pty: stat");
+		if (dir_st.st_dev != slave_st.st_dev)
+			return hull_err_set(err, EXDEV, "allocate pty: the slave is not on the given devpts instance");
+	}
 	*master = steal_fd(&m);
 	*slave = steal_fd(&s);
+	return 0;
+}
+
+int console_open_pty(int *master, int *slave, struct hull_err **err)
+{
+	uint64_t t = trace_begin();
+	int m = open_ptmx(err);
+	if (m < 0)
+		return hull_err_wrap(err, "allocate pty");
+	if (finish_pty(m, AT_FDCWD, master, slave, err) < 0)
+		return -1;
 	trace_end(t, "open pty");
+	return 0;
+}
+
+int console_open_pty_at(int pts_dirfd, int *master, int *slave, struct hull_err **err)
+{
+	uint64_t t = trace_begin();
+	int m = open_ptmx_at(pts_dirfd, "ptmx", true, err);
+	if (m < 0)
+		return hull_err_wrap(err, "allocate pty");
+	if (finish_pty(m, pts_dirfd, master, slave, err) < 0)
+		return -1;
+	trace_end(t, "open pty (given devpts)");
 	return 0;
 }
 

@@ -20,6 +20,11 @@
  * (after pivot_root), as runc does: before that, /dev/pts is the host's and the pty would be invisible
  * inside. Works without /proc mounted. */
 int console_open_pty(int *master, int *slave, struct hull_err **err);
+/* The same from the devpts instance whose root directory is pts_dirfd (an fd of the container's
+ * <rootfs>/dev/pts, opened confined): lets the runtime allocate the container's pty before pivot_root,
+ * e.g. to bind its slave on /dev/console. Its ptmx is checked (devpts, inode 2, 5:2) and the slave must
+ * be on that same instance. No /dev/ptmx fallback. */
+int console_open_pty_at(int pts_dirfd, int *master, int *slave, struct hull_err **err);
 /* "/dev/pts/N" of master's slave (TIOCGPTN), into name[len]. */
 int console_pty_name(int master, char *name, size_t len, struct hull_err **err);
 

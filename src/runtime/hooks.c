@@ -1,4 +1,4 @@
-/* hooks.c — see hooks.h. One hook: memfd with the state on stdin, a pipe for stderr (teed to ours, its
+/* hooks.c — see hooks.h. One hook: a memfd with the state on stdin, a pipe for stderr (teed to ours, its
  * tail kept), a CLOEXEC pipe that reports a failed execve, and a pidfd polled for exit and timeout. */
 #include "runtime/hooks.h"
 #include "util/cleanup.h"
@@ -149,7 +149,7 @@ static const char *signal_name(int sig)
 static int run_one(const struct spec_hook *h, const char *kind, size_t idx, const char *state_json,
 		   char *const *default_env, size_t n_default_env, struct hull_err **err)
 {
-	/* The state goes in a sealed memfd rather than a pipe: no writer to block on a hook that never reads
+	/* The state goes in a memfd (one per hook) rather than a pipe: no writer to block on a hook that never reads
 	 * stdin, and no SIGPIPE for us when it exits early. */
 	_cleanup_fd_ int memfd = (int)syscall(SYS_memfd_create, "hull-hook-state", MFD_CLOEXEC);
 	if (memfd < 0)
@@ -246,9 +246,13 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 			break;
 	}
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	pid_t w;
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	pid = 0;
+	/* Reaped by someone else (SIGCHLD ignored, or a waitpid(-1) reaper): the outcome is unknown. */
+	if (w < 0 && !timed_out)
+		return hull_err_sys(err, "hook %s[%zu] %s: wait", kind, idx, h->path);
 	/* What the hook wrote before exiting; a descendant still holding the pipe is not waited for. */
 	if (stderr_open)
 		pump_stderr(stderr_r, &tail);

@@ -5,7 +5,8 @@
  * startContainer: the caller runs them from inside the container's namespaces), with the container
  * state JSON on its stdin, stdout inherited, stderr inherited and its tail kept for the error message.
  * A hook's `timeout` is honoured with a pidfd and poll: the hook is SIGKILLed and reaped.
- * No fd of the runtime but stdio reaches a hook. This module never decides whether a failed hook is
+ * No fd of the runtime but stdio reaches a hook. The caller must not reap unknown children (SIGCHLD
+ * ignored, waitpid(-1)) while hooks run: the hook's status would be lost (reported as an error). This module never decides whether a failed hook is
  * fatal (poststart/poststop failures are only warnings for runc): it reports, the caller decides.
  */
 #ifndef HULL_RUNTIME_HOOKS_H

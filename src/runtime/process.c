@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -160,9 +161,33 @@ static bool setgroups_denied(void)
 	return n > 0 && strncmp(buf, "deny", 4) == 0;
 }
 
+/* Give stdio to the user about to be switched to, as runc does: a non-root process must be able to use
+ * its console and to reopen /dev/stdout (/proc/self/fd/1) when it is a pipe. Only the owner changes;
+ * /dev/null and fds already owned are left alone; an owner or uid not mapped in the user namespace
+ * (EPERM, EINVAL) or a read-only /dev (EROFS) leaves the fd untouched rather than failing. */
+static int give_stdio_to(uid_t uid, struct hull_err **err)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			return hull_err_sys(err, "fstat stdio fd %d", fd);
+		}
+		bool dev_null = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+		if (st.st_uid == uid || dev_null)
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EPERM && errno != EINVAL && errno != EROFS)
+			return hull_err_sys(err, "chown stdio fd %d to uid %u", fd, (unsigned)uid);
+	}
+	return 0;
+}
+
 int process_switch_user(const struct spec_user *u, struct hull_err **err)
 {
 	uint64_t t = trace_begin();
+	if (give_stdio_to(u->uid, err) < 0)
+		return -1;
 	if (setgroups_denied()) {
 		if (u->n_additional_gids > 0)
 			return hull_err_set(err, EPERM,
@@ -452,11 +477,13 @@ int process_join_session_keyring(const char *id, bool set_perms, bool in_userns,
 	}
 	if (set_perms) {
 		/* KEYCTL_DESCRIBE: "type;uid;gid;perm(hex);description". */
-		char desc[512];
-		long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1, 0);
-		if (n < 0)
+		/* The kernel copies nothing into a buffer too small: ask for the size first. */
+		long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, NULL, 0, 0);
+		if (n <= 0)
 			return hull_err_sys(err, "keyctl describe session keyring %s", name);
-		desc[(size_t)n < sizeof(desc) ? (size_t)n : sizeof(desc) - 1] = 0;
+		_cleanup_free_ char *desc = xcalloc((size_t)n + 1, 1);
+		if (syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, (size_t)n, 0) < 0)
+			return hull_err_sys(err, "keyctl describe session keyring %s", name);
 		char *p = desc;
 		for (int field = 0; field < 3 && p; field++) {
 			p = strchr(p, ';');

@@ -47,7 +47,8 @@ int proc_open_verified_at(const char *proc_dir, const char *rel_path, int flags,
  * (soft 4096, hard 8192): … (raising a hard limit needs CAP_SYS_RESOURCE, not in the bounding set)". */
 int process_set_rlimits(const struct spec_process *p, struct hull_err **err);
 
-/* setgroups(additionalGids) (skipped when /proc/self/setgroups says "deny" in a user namespace; an error
+/* stdio fds handed to uid (fchown, as runc: not /dev/null, EPERM/EINVAL/EROFS ignored), then
+ * setgroups(additionalGids) (skipped when /proc/self/setgroups says "deny" in a user namespace; an error
  * then only if additionalGids is non-empty), setresgid(gid), setresuid(uid), umask (0022 when unset). */
 int process_switch_user(const struct spec_user *u, struct hull_err **err);
 

@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -67,9 +68,8 @@ static void test_open_pty(void **state)
 	close(s);
 }
 
-/* In a private mount namespace: a planted /dev/pts/ptmx is refused; with /proc hidden, the pty is still
- * allocated (the direct-open fallback) and checked. */
-static void test_open_pty_hostile_and_without_proc(void **state)
+/* Fork a child in a private mount namespace of its own (mounts it makes die with it). */
+static pid_t fork_private_mounts(void)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -77,6 +77,24 @@ static void test_open_pty_hostile_and_without_proc(void **state)
 	if (pid == 0) {
 		CHECK(unshare(CLONE_NEWNS) == 0);
 		CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	}
+	return pid;
+}
+
+static void wait_success(pid_t pid)
+{
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* In a private mount namespace: a planted /dev/pts/ptmx is refused; with /proc hidden, the pty is still
+ * allocated (the direct-open fallback) and checked. */
+static void test_open_pty_hostile_and_without_proc(void **state)
+{
+	pid_t pid = fork_private_mounts();
+	if (pid == 0) {
 		CHECK(mount("hull-process-test", "/dev/pts", "tmpfs", 0, NULL) == 0);
 		int f = open("/dev/pts/ptmx", O_CREAT | O_WRONLY, 0666);
 		CHECK(f >= 0);
@@ -98,8 +116,48 @@ static void test_open_pty_hostile_and_without_proc(void **state)
 		CHECK(read(m, &c, 1) == 1 && c == 'y');
 		_exit(0);
 	}
+	wait_success(pid);
+}
+
+/* A devpts instance of our own (as the container's /dev/pts), given by fd: the pty comes from it. */
+static void test_open_pty_at_given_devpts(void **state)
+{
+	char dir[] = "/tmp/hull-process-devpts-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	pid_t pid = fork_private_mounts();
+	if (pid == 0) {
+		CHECK(mount("devpts", dir, "devpts", 0, "newinstance,ptmxmode=0666,mode=0620") == 0);
+		int pts = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		CHECK(pts >= 0);
+		int m, s;
+		struct hull_err *err = NULL;
+		if (console_open_pty_at(pts, &m, &s, &err) < 0) {
+			fprintf(stderr, "%s\n", err->msg);
+			_exit(1);
+		}
+		unsigned n = 99;
+		CHECK(ioctl(m, TIOCGPTN, &n) == 0 && n == 0); /* the first pty of a fresh instance */
+		struct stat dst, sst;
+		CHECK(fstat(pts, &dst) == 0 && fstat(s, &sst) == 0 && dst.st_dev == sst.st_dev);
+		CHECK(write(s, "z", 1) == 1);
+		char c = 0;
+		CHECK(read(m, &c, 1) == 1 && c == 'z');
+		close(pts);
+
+		/* Not devpts: refused, even with a "ptmx" in it. */
+		CHECK(umount2(dir, MNT_DETACH) == 0);
+		CHECK(mount("hull-process-test", dir, "tmpfs", 0, NULL) == 0);
+		char planted[128];
+		snprintf(planted, sizeof(planted), "%s/ptmx", dir);
+		CHECK(mknod(planted, S_IFCHR | 0666, makedev(5, 2)) == 0);
+		pts = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		CHECK(console_open_pty_at(pts, &m, &s, &err) < 0);
+		CHECK(strstr(err->msg, "is not on a devpts mount") != NULL);
+		_exit(0);
+	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	rmdir(dir);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
@@ -228,10 +286,7 @@ static void test_make_controlling(void **state)
 		_exit(0);
 	}
 	close(s);
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	wait_success(pid);
 	close(m);
 }
 
@@ -331,13 +386,9 @@ static void test_proxy(void **state)
 
 	assert_int_equal(write(user_m, "quit\n", 5), 5);
 	assert_true(read_until(user_m, buf, sizeof(buf), &len, "bye"));
-	int st;
-	assert_int_equal(waitpid(ctr, &st, 0), ctr);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	wait_success(ctr);
 	/* The container's side hung up: the proxy returns on its own. */
-	assert_int_equal(waitpid(proxy, &st, 0), proxy);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	wait_success(proxy);
 	close(user_m), close(user_s);
 }
 
@@ -366,10 +417,7 @@ static void test_proxy_until_stop_fd(void **state)
 	size_t len = 0;
 	assert_true(read_until(out[0], buf, sizeof(buf), &len, "last words"));
 	close(stop[1]); /* like a pidfd becoming readable */
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	wait_success(pid);
 	close(out[0]), close(m), close(s);
 }
 
@@ -378,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_pty),
 		cmocka_unit_test(test_open_pty_hostile_and_without_proc),
+		cmocka_unit_test(test_open_pty_at_given_devpts),
 		cmocka_unit_test(test_send_recv_socketpair),
 		cmocka_unit_test(test_send_via_socket_path),
 		cmocka_unit_test(test_make_controlling),

@@ -258,6 +258,14 @@ static void test_rlimits(void **state) { assert_int_equal(in_child(child_rlimits
 
 static void child_switch_user(void *arg)
 {
+	/* stdin a pipe of root's: handed to the user; stdout /dev/null: left alone. */
+	int p[2];
+	CHECK(pipe(p) == 0);
+	CHECK(dup2(p[0], 0) == 0);
+	int devnull = open("/dev/null", O_WRONLY);
+	CHECK(devnull >= 0 && dup2(devnull, 1) == 1);
+	struct stat null_before;
+	CHECK(fstat(1, &null_before) == 0);
 	gid_t groups[] = { 1001, 1002 };
 	struct spec_user u = { .uid = 1000, .gid = 1000, .has_umask = true, .umask = 0027,
 			       .additional_gids = groups, .n_additional_gids = 2 };
@@ -270,6 +278,12 @@ static void child_switch_user(void *arg)
 	int n = getgroups(8, got);
 	CHECK(n == 2 && got[0] == 1001 && got[1] == 1002);
 	CHECK(umask(0) == 0027);
+	struct stat st;
+	CHECK(fstat(0, &st) == 0 && st.st_uid == 1000);
+	CHECK(fstat(1, &st) == 0 && st.st_uid == null_before.st_uid); /* /dev/null's owner is not always root */
+	/* The point of it: the user can reopen its stdin through /proc. */
+	int again = open("/proc/self/fd/0", O_RDONLY | O_NONBLOCK);
+	CHECK(again >= 0);
 }
 
 static void child_switch_user_defaults(void *arg)
@@ -487,9 +501,26 @@ static void child_keyring_userns(void *arg)
 	CHECK((strtoul(perm, NULL, 16) & 0x00000008) != 0);
 }
 
+/* A long container id: the description outgrows any small fixed buffer. */
+static void child_keyring_long_id(void *arg)
+{
+	char id[1100];
+	memset(id, 'k', sizeof(id) - 1);
+	id[sizeof(id) - 1] = 0;
+	CHECK_OK(process_join_session_keyring(id, true, false, &e_));
+	long key = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0, 0);
+	char desc[1300] = { 0 };
+	CHECK(key > 0 && syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1, 0) > 0);
+	char *perm = desc;
+	for (int i = 0; i < 3; i++)
+		perm = strchr(perm, ';') + 1;
+	CHECK((strtoul(perm, NULL, 16) & 0x00080000) != 0);
+}
+
 static void test_session_keyring(void **state)
 {
 	assert_int_equal(in_child(child_keyring, NULL), 0);
+	assert_int_equal(in_child(child_keyring_long_id, NULL), 0);
 	assert_int_equal(in_child(child_keyring_userns, NULL), 0);
 }
 
