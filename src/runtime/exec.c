@@ -62,7 +62,7 @@ int container_exec(const struct exec_opts *o, struct hull_err **err)
 	enum container_status s = container_status(c);
 	if (s == STATUS_STOPPED)
 		return rt_err(err, ESRCH, "cannot exec in a stopped container");
-	if (s == STATUS_PAUSED)
+	if (s == STATUS_PAUSED && !o->ignore_paused)
 		return rt_err(err, EBUSY, "cannot exec in a paused container");
 	_cleanup_fd_ int pidfd = (int)syscall(SYS_pidfd_open, c->st.pid, 0);
 	if (pidfd < 0 || !container_pid_alive(c->st.pid, c->st.pid_start))

@@ -322,6 +322,11 @@ _Noreturn void launch_child(struct launch *L, int sock)
 			if (hooks_run_kind(s, HOOK_START_CONTAINER, created, &err) < 0)
 				child_fail(-1, err);
 		}
+		ssize_t w;
+		do
+			w = write(L->ack_fd, "1", 1);
+		while (w < 0 && errno == EINTR);
+		close(L->ack_fd);
 	} else {
 		if (listener >= 0 && launch_send(sock, MSG_READY, NULL, listener) < 0)
 			_exit(1);

@@ -59,6 +59,7 @@ struct exec_opts {
 	const char *pid_file;
 	bool detach;
 	bool no_new_keyring;
+	bool ignore_paused;          /* --ignore-paused: exec into a frozen container (the process waits) */
 	int preserve_fds;
 };
 /* Run a process in the container. Foreground: returns its exit status (128+sig when killed). */

@@ -88,7 +88,10 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 			o.preserve_fds = (int)n;
 			break;
 		}
-		case OPT_CGROUP: case OPT_IGNORE_PAUSED: break;
+		case OPT_IGNORE_PAUSED: o.ignore_paused = true; break;
+		case OPT_CGROUP:
+			rt_err(&err, EINVAL, "exec --cgroup %s: joining a sub-cgroup is not implemented", optarg);
+			return exec_fail(g, err);
 		case 'h':
 			printf("Usage: hullrt exec [options] <container-id> <command> [command options]\n");
 			return 0;
