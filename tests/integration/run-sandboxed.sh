@@ -11,5 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 : "${HULL_BUILD:=$repo/build}"
 export HULL_BUILD
+# pid 1 of the namespace is a shell that waits: its wait reaps the orphans reparented to it (a killed
+# container's init among them); pytest as pid 1 would leave them zombies and runtimes would wait on them.
 exec unshare --pid --fork --mount-proc --propagation private \
-	/usr/bin/python3 -m pytest -p no:cacheprovider "$@"
+	/bin/sh -c '/usr/bin/python3 -m pytest -p no:cacheprovider "$@" & wait $!' sh "$@"
