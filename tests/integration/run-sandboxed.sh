@@ -11,7 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 : "${HULL_BUILD:=$repo/build}"
 export HULL_BUILD
+# The shell's background job starts with SIGINT/SIGQUIT ignored; _pytest_dfl.py puts them back before
+# running pytest, so containers do not inherit an ignored SIGINT from the sandbox.
 # pid 1 of the namespace is a shell that waits: its wait reaps the orphans reparented to it (a killed
 # container's init among them); pytest as pid 1 would leave them zombies and runtimes would wait on them.
 exec unshare --pid --fork --mount-proc --propagation private \
-	/bin/sh -c '/usr/bin/python3 -m pytest -p no:cacheprovider "$@" & wait $!' sh "$@"
+	/bin/sh -c '/usr/bin/python3 "$0" "$@" & wait $!' "$here/_pytest_dfl.py" "$@"
