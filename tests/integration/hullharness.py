@@ -147,6 +147,21 @@ def _build_template():
         return d
 
 
+_TEMPLATE_NAME = re.compile(r"hulltest-rootfs-[a-z0-9_]{8}")
+
+
+def remove_stale_templates(max_age=3600):
+    """Templates of sessions that were killed before their end (an hour is far beyond any session)."""
+    now = time.time()
+    for name in os.listdir(TMP):
+        d = os.path.join(TMP, name)
+        try:
+            if _TEMPLATE_NAME.fullmatch(name) and now - os.stat(d).st_mtime > max_age and not mounts_under(d):
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def remove_template():
     global _template_dir
     with _template_lock:
@@ -456,12 +471,12 @@ class Runtime:
         return Result(p.returncode, dec(p.stdout), dec(p.stderr))
 
     def _remember(self, cid, bundle):
-        if not safe_id(cid):  # bad-id tests: nothing may be created, and cleanup must not touch such a path
-            return
-        if cid not in self.ids:
-            self.ids.append(cid)
+        # The bundle is always remembered: cleanup empties its cgroup /hulltest/<bundle.id> even when the
+        # runtime wrongly accepted an id such as "-x" or "a b". Such an id itself is never made into a path.
         if bundle is not None:
             self.bundles[cid] = bundle
+        if safe_id(cid) and cid not in self.ids:
+            self.ids.append(cid)
 
     def _bundle_args(self, bundle, cid):
         if isinstance(bundle, Bundle):
@@ -628,6 +643,12 @@ class Runtime:
                     pass
             remove_cgroup_dirs(cid)
         for b in self.bundles.values():
+            for pid in processes_of(b.id):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            remove_cgroup_dirs(b.id)
             b.cleanup()
         unmount_under(self.root)
         if not mounts_under(self.root):
