@@ -194,3 +194,20 @@ def test_delete_unknown(runtime):
 def test_kill_unknown(runtime):
     r = runtime.kill("hulltest-unknown-kill", "KILL")
     assert r.rc != 0
+
+
+def test_unknown_sysctl(runtime, bundle):
+    bundle.linux["sysctl"] = {"hull.no.such.key": "1"}
+    expect_failure(runtime, bundle, op="run", words=["hull.no.such.key"], runc_words=["hull.no.such.key"])
+
+
+def test_namespace_path_not_a_namespace(runtime, bundle):
+    p = os.path.join(bundle.path, "not-a-ns")
+    open(p, "w").close()
+    bundle.add_namespace("network", p)
+    expect_failure(runtime, bundle, words=[p], runc_words=[])
+
+
+def test_relative_namespace_path(runtime, bundle):
+    bundle.add_namespace("network", "relative/netns")
+    expect_failure(runtime, bundle, words=["relative/netns"], runc_words=[])
