@@ -295,10 +295,13 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		close(L->fifo_fd);
 		if (hooks_run_kind(s, HOOK_START_CONTAINER, state, &err) < 0)
 			child_fail(-1, err);
-	} else if (listener >= 0) {
-		if (launch_send(sock, MSG_READY, NULL, listener) < 0)
+	} else {
+		if (listener >= 0 && launch_send(sock, MSG_READY, NULL, listener) < 0)
 			_exit(1);
-		close(listener);
+		if (listener >= 0)
+			close(listener);
+		/* exec'd processes outlive `exec -d` and a killed `exec`, as with runc. */
+		prctl(PR_SET_PDEATHSIG, 0);
 	}
 	if (L->seccomp && !seccomp_done) {
 		int unused;

@@ -76,7 +76,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		case 'c': capv[n_cap++] = optarg; break;
 		case OPT_PRESERVE_FDS: {
 			unsigned n;
-			if (parse_uint(optarg, "preserve-fds", &n, &err) < 0)
+			if (parse_uint("preserve-fds", optarg, &n, &err) < 0)
 				return exec_fail(g, err);
 			o.preserve_fds = (int)n;
 			break;
@@ -136,7 +136,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		if (colon)
 			*colon++ = 0;
 		unsigned uid, gid;
-		if (parse_uint(u, "uid", &uid, &err) < 0 || (colon && parse_uint(colon, "gid", &gid, &err) < 0))
+		if (parse_uint("uid", u, &uid, &err) < 0 || (colon && parse_uint("gid", colon, &gid, &err) < 0))
 			return exec_fail(g, err);
 		p->user.uid = uid;
 		if (colon)
@@ -147,7 +147,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		p->user.n_additional_gids = 0;
 		for (size_t i = 0; i < n_gid; i++) {
 			unsigned gid;
-			if (parse_uint(gidv[i], "additional gid", &gid, &err) < 0)
+			if (parse_uint("additional gid", gidv[i], &gid, &err) < 0)
 				return exec_fail(g, err);
 			p->user.additional_gids[p->user.n_additional_gids++] = gid;
 		}
