@@ -428,8 +428,10 @@ class Runtime:
             pass_fds=(), env=None, global_args=()):
         """Run `<runtime> --root ROOT <global_args> <args>`; returns Result."""
         argv = [self.binary, "--root", self.root] + list(global_args) + [str(a) for a in args]
+        # Its own session: a runtime bug that signals its process group (kill(0, ...)) cannot reach pytest.
         p = subprocess.run(argv, input=input, stdout=stdout, stderr=stderr, cwd=cwd, pass_fds=pass_fds,
-                           timeout=timeout or self.timeout, env=env, stdin=None if input is not None else subprocess.DEVNULL)
+                           timeout=timeout or self.timeout, env=env, start_new_session=True,
+                           stdin=None if input is not None else subprocess.DEVNULL)
         dec = lambda b: b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
         return Result(p.returncode, dec(p.stdout), dec(p.stderr))
 
