@@ -522,6 +522,18 @@ static const struct cg_hier *procs_hier(const struct cgroup *cg)
 	return h;
 }
 
+/* A DIR stream of its own: a dup of dfd would share (and leave at the end) the directory offset. */
+static DIR *opendir_at(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
 static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth)
 {
 	_cleanup_free_ char *s = cg_read(dfd, "cgroup.procs");
@@ -541,14 +553,9 @@ static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth
 	}
 	if (depth > 64)
 		return 0;
-	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	if (dup < 0)
+	_cleanup_dir_ DIR *d = opendir_at(dfd);
+	if (!d)
 		return -1;
-	_cleanup_dir_ DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return -1;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -658,10 +665,7 @@ static int rmdir_tree(int parent, const char *name, int depth)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (depth < 64) {
-		int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-		_cleanup_dir_ DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-		if (!d && dup >= 0)
-			close(dup);
+		_cleanup_dir_ DIR *d = opendir_at(dfd);
 		struct dirent *de;
 		while (d && (de = readdir(d)))
 			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

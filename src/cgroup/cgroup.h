@@ -77,6 +77,12 @@ struct cgroup_stats {
 		struct cgroup_mem_entry usage, swap, kernel, kernel_tcp;
 		struct cgroup_kv_u64 *raw; size_t n_raw;
 	} memory;
+	struct {
+		uint16_t *cpus, *mems; size_t n_cpus, n_mems;
+		uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+			memory_spread_slab, memory_pressure, sched_load_balance;
+		int64_t sched_relax_domain_level;
+	} cpuset;
 	struct { uint64_t current, limit; } pids;
 	struct {
 		struct cgroup_blkio_entry *service_bytes, *serviced; size_t n_service_bytes, n_serviced;
