@@ -17,8 +17,13 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#ifndef DEVPTS_SUPER_MAGIC
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+#endif
 
 int devices_open_dev(int rootfd, bool create, struct hull_err **err)
 {
@@ -162,6 +167,45 @@ static int bind_console(int devfd, int console_fd, struct hull_err **err)
 	_cleanup_fd_ int mfd = clone_console(console_fd, err);
 	if (mfd < 0 || mnt_attach(mfd, target, err) < 0)
 		return hull_err_wrap(err, "bind console on /dev/console");
+	return 0;
+}
+
+int rootfs_open_ptmx(const struct rootfs_opts *o, struct hull_err **err)
+{
+	_cleanup_fd_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return hull_err_sys(err, "open rootfs %s", o->rootfs);
+	_cleanup_fd_ int path_fd = fs_open_in_root(rootfd, "/dev/pts/ptmx", O_PATH, 0, RESOLVE_NO_SYMLINKS, err);
+	if (path_fd < 0)
+		return hull_err_wrap(err, "console");
+	/* Checked before opening: opening a device node already runs its driver. */
+	struct stat st;
+	struct statfs sf;
+	if (fstat(path_fd, &st) < 0 || fstatfs(path_fd, &sf) < 0)
+		return hull_err_sys(err, "console: stat /dev/pts/ptmx");
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 || sf.f_type != DEVPTS_SUPER_MAGIC)
+		return hull_err_set(err, EPERM, "console: /dev/pts/ptmx is not the ptmx of a devpts mount");
+	/* Reopen the very inode checked (the host's /proc is still ours here). */
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", path_fd);
+	int fd = open(self, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_err_sys(err, "console: open /dev/pts/ptmx");
+	return fd;
+}
+
+int rootfs_bind_console(const struct rootfs_opts *o, int slave_fd, struct hull_err **err)
+{
+	_cleanup_fd_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return hull_err_sys(err, "open rootfs %s", o->rootfs);
+	_cleanup_fd_ int devfd = devices_open_dev(rootfd, true, err);
+	if (devfd < 0)
+		return -1;
+	uint64_t t = trace_begin();
+	if (bind_console(devfd, slave_fd, err) < 0)
+		return -1;
+	trace_end(t, "bind console on /dev/console");
 	return 0;
 }
 

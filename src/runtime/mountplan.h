@@ -107,6 +107,12 @@ int mountplan_cgroup_hierarchies(const char *mountinfo, const char *proc_cgroup,
 				 size_t *n, struct hull_err **err);
 void mountplan_cgroup_free(struct cgroup_hier *h, size_t n);
 
+/* --no-pivot: the mounts of mountinfo that are neither "/", nor the rootfs or below it, nor a mount the
+ * rootfs lives on, deepest first (a path once per stacked layer): what to detach before the rootfs is moved onto "/", so that the
+ * host's /proc, /sys and the like do not stay reachable under the container. NULL-terminated; free
+ * with mountplan_paths_free(list, n). */
+char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n);
+
 /* Does linux.namespaces list a namespace of this type (new or joined)? */
 bool mountplan_has_ns(const struct spec *s, enum spec_ns_type t);
 

@@ -117,7 +117,7 @@ int mnt_new_fs(const char *type, const char *source, const char *data, unsigned 
 		return fs_error(fsfd, err, "fsconfig source=", source);
 	static const struct { unsigned long ms; const char *name; } sb[] = {
 		{ MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
-		{ MS_MANDLOCK, "mand" }, { MS_SILENT, "silent" },
+		{ MS_MANDLOCK, "mand" }, { MS_SILENT, "silent" }, { MS_I_VERSION, "iversion" },
 	};
 	for (size_t i = 0; i < sizeof(sb) / sizeof(*sb); i++)
 		if ((sb_flags & sb[i].ms) && fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)

@@ -34,6 +34,14 @@ int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hul
  * rootfsPropagation. On return the process's root and cwd are the container's "/". */
 int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err);
 
+/* The console as runc makes it, between rootfs_prepare (with console_fd -1) and rootfs_finalize: a pty
+ * from the container's own devpts instance, so the process's tty is /dev/pts/N inside the container.
+ * rootfs_open_ptmx opens <rootfs>/dev/pts/ptmx (no symlink followed, verified to be devpts's ptmx 5:2),
+ * O_RDWR|O_NOCTTY|O_CLOEXEC; the caller unlocks it and gets the slave (TIOCGPTPEER); rootfs_bind_console
+ * binds that slave onto /dev/console. */
+int rootfs_open_ptmx(const struct rootfs_opts *o, struct hull_err **err);
+int rootfs_bind_console(const struct rootfs_opts *o, int slave_fd, struct hull_err **err);
+
 /* In the runtime's parent (initial user namespace), once the container's user namespace exists: a detached
  * id-mapped clone of the source of every idmap/ridmap mount, *fds[i] = -1 for the others (s->n_mounts
  * entries, free() the array and close the fds after the child has them). userns_path as in rootfs_opts. */
