@@ -44,6 +44,15 @@ def check_state_shape(st, cid, bundle_path):
         assert isinstance(st["annotations"], dict)
 
 
+def create_start(rt, args, make_bundle, until):
+    """create + start a container running args; wait until its status is `until`. Returns the bundle."""
+    b = make_bundle(args)
+    rt.create(b).check("create")
+    rt.start(b.id).check("start")
+    rt.wait_status(b.id, until)
+    return b
+
+
 # runtime.md: state ---------------------------------------------------------------------------------------
 
 def test_state_fields_through_the_lifecycle(rt, make_bundle):
@@ -86,10 +95,7 @@ def test_state_bundle_is_absolute_for_relative_bundle_arg(rt, make_bundle):
 def test_state_of_deleted_container_is_an_error(rt, make_bundle):
     """runtime.md#query-state: "This operation MUST generate an error if it is not provided the ID of a
     container" -- a deleted container no longer exists."""
-    b = make_bundle(["/hull-helper", "exit", "0"])
-    rt.create(b).check("create")
-    rt.start(b.id).check("start")
-    rt.wait_status(b.id, "stopped")
+    b = create_start(rt, ["/hull-helper", "exit", "0"], make_bundle, "stopped")
     rt.delete(b.id).check("delete")
     r = rt.state(b.id)
     assert r.rc != 0 and r.stdout.strip() == ""
@@ -126,10 +132,7 @@ def test_config_changes_after_create_have_no_effect(rt, make_bundle, shared_dir)
 def test_start_of_stopped_container_fails_without_effect(rt, make_bundle):
     """runtime.md#start: "Attempting to start a container that is not created MUST have no effect on the
     container and MUST generate an error." """
-    b = make_bundle(["/hull-helper", "exit", "0"])
-    rt.create(b).check("create")
-    rt.start(b.id).check("start")
-    rt.wait_status(b.id, "stopped")
+    b = create_start(rt, ["/hull-helper", "exit", "0"], make_bundle, "stopped")
     before = rt.state_json(b.id)
     r = rt.start(b.id)
     assert r.rc != 0
@@ -228,10 +231,7 @@ def test_delete_keeps_resources_it_did_not_create(rt, make_bundle, make_netns, s
 def test_delete_running_container_fails_without_effect(rt, make_bundle):
     """runtime.md#delete: "Attempting to delete a container that is not stopped MUST have no effect on the
     container and MUST generate an error." """
-    b = make_bundle(["/hull-helper", "sleep", "60"])
-    rt.create(b).check("create")
-    rt.start(b.id).check("start")
-    rt.wait_status(b.id, "running")
+    b = create_start(rt, ["/hull-helper", "sleep", "60"], make_bundle, "running")
     pid = rt.state_json(b.id)["pid"]
     assert rt.delete(b.id).rc != 0
     st = rt.state_json(b.id)
