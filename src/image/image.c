@@ -251,15 +251,36 @@ static bool image_mounted(struct store *s, const char *id)
 	return is_mountpoint(p);
 }
 
-int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE *out, struct hull_err **err)
+/* Removal excludes pulls (gc.lock) and other index writers (index.lock); returns the index lock fd. */
+static int begin_removal(struct store *s, struct imagedb *db, struct hull_err **err)
 {
 	if (store_gc_lock(s, LOCK_EX, err) < 0)
 		return -1;
-	_cleanup_fd_ int lk = store_index_lock(s, err);
+	int lk = store_index_lock(s, err);
 	if (lk < 0)
 		return -1;
+	if (imagedb_load(s, db, err) < 0) {
+		close(lk);
+		return -1;
+	}
+	return lk;
+}
+
+/* Save the records, then collect what they no longer reference. */
+static int end_removal(struct store *s, struct imagedb *db, FILE *out, struct hull_err **err)
+{
+	int ret = imagedb_save(s, db, err);
+	if (ret == 0)
+		ret = collect(s, db, out, err);
+	imagedb_free(db);
+	return ret;
+}
+
+int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE *out, struct hull_err **err)
+{
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
+	_cleanup_fd_ int lk = begin_removal(s, &db, err);
+	if (lk < 0)
 		return -1;
 	int ret = 0;
 	for (size_t w = 0; w < n && ret == 0; w++) {
@@ -298,32 +319,23 @@ int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE 
 		fprintf(out, "Deleted: %s\n", r->id);
 		imagedb_remove(&db, (size_t)i);
 	}
-	if (ret == 0)
-		ret = imagedb_save(s, &db, err);
-	if (ret == 0)
-		ret = collect(s, &db, out, err);
-	imagedb_free(&db);
-	return ret;
+	if (ret < 0) {
+		imagedb_free(&db);
+		return -1;
+	}
+	return end_removal(s, &db, out, err);
 }
 
 int image_prune(struct store *s, FILE *out, struct hull_err **err)
 {
-	if (store_gc_lock(s, LOCK_EX, err) < 0)
-		return -1;
-	_cleanup_fd_ int lk = store_index_lock(s, err);
-	if (lk < 0)
-		return -1;
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
+	_cleanup_fd_ int lk = begin_removal(s, &db, err);
+	if (lk < 0)
 		return -1;
 	for (size_t i = db.n; i-- > 0;)
 		if (db.v[i].n_names == 0 && !image_mounted(s, db.v[i].id)) {
 			fprintf(out, "Deleted: %s\n", db.v[i].id);
 			imagedb_remove(&db, i);
 		}
-	int ret = imagedb_save(s, &db, err);
-	if (ret == 0)
-		ret = collect(s, &db, out, err);
-	imagedb_free(&db);
-	return ret;
+	return end_removal(s, &db, out, err);
 }

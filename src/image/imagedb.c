@@ -187,6 +187,31 @@ int imagedb_find(const struct imagedb *db, const char *what, struct hull_err **e
 	return hull_err_set(err, ENOENT, "%s: image not known", what);
 }
 
+static bool strv_has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+bool imagedb_has(const struct imagedb *db, const struct image_record *rec)
+{
+	for (size_t i = 0; i < db->n; i++) {
+		const struct image_record *r = &db->v[i];
+		if (strcmp(r->id, rec->id) || strcmp(r->manifest, rec->manifest))
+			continue;
+		for (size_t k = 0; k < rec->n_names; k++)
+			if (!strv_has(r->names, r->n_names, rec->names[k]))
+				return false;
+		for (size_t k = 0; k < rec->n_digests; k++)
+			if (!strv_has(r->digests, r->n_digests, rec->digests[k]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 int imagedb_untag(struct imagedb *db, const char *name)
 {
 	for (size_t i = 0; i < db->n; i++)

@@ -6,6 +6,7 @@
 #ifndef HULL_IMAGE_IMAGEDB_H
 #define HULL_IMAGE_IMAGEDB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "image/store.h"
@@ -40,6 +41,9 @@ int imagedb_find(const struct imagedb *db, const char *what, struct hull_err **e
 /* Add rec (taking ownership). An image with the same ID gains rec's names and digests; every name of
  * rec is taken away from any other image that had it. Returns the index of the record. */
 size_t imagedb_add(struct imagedb *db, struct image_record *rec);
+/* True if db already records rec exactly (same image and manifest, with all of rec's names and digests):
+ * a warm pull then writes nothing. */
+bool imagedb_has(const struct imagedb *db, const struct image_record *rec);
 /* Remove a name from whichever image has it; returns 1 if removed. */
 int imagedb_untag(struct imagedb *db, const char *name);
 void imagedb_remove(struct imagedb *db, size_t i);

@@ -372,8 +372,13 @@ int import_image(struct store *s, struct blob_source *src, const struct import_r
 		image_record_free(&rec);
 		goto out;
 	}
-	imagedb_add(&db, &rec);
-	int r = imagedb_save(s, &db, err);
+	int r = 0;
+	if (imagedb_has(&db, &rec)) {
+		image_record_free(&rec);
+	} else {
+		imagedb_add(&db, &rec);
+		r = imagedb_save(s, &db, err);
+	}
 	imagedb_free(&db);
 	if (r < 0)
 		goto out;

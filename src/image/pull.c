@@ -35,6 +35,23 @@ static int get_manifest(struct registry *reg, const char *repo, const char *refe
 	return 0;
 }
 
+/* A single-platform image for another platform is still pulled (docker and podman do the same), with a
+ * warning: it will not run here without emulation. */
+static void warn_platform(struct store *s, const char *config_digest, const struct platform *want)
+{
+	size_t len;
+	_cleanup_free_ char *cfg = store_blob_read(s, config_digest, &len, NULL);
+	struct image_config_info ci;
+	if (!cfg || image_config_parse(cfg, len, &ci, NULL) < 0)
+		return;
+	if (ci.platform.os && ci.platform.arch &&
+	    (strcmp(ci.platform.os, want->os) || strcmp(ci.platform.arch, want->arch))) {
+		_cleanup_free_ char *got = platform_string(&ci.platform), *w = platform_string(want);
+		log_warn("warning: image platform (%s) does not match the expected platform (%s)", got, w);
+	}
+	image_config_info_free(&ci);
+}
+
 int image_pull(struct store *s, const char *reference, const struct pull_opts *o, char **image_id,
 	       struct hull_err **err)
 {
@@ -95,6 +112,8 @@ int image_pull(struct store *s, const char *reference, const struct pull_opts *o
 				      .parsed = m, .names = tagged ? names : NULL, .digests = digests, .progress = prog };
 	if (import_image(s, &src, &req, image_id, err) < 0)
 		goto out;
+	if (top.kind == MANIFEST_IMAGE)
+		warn_platform(s, m->config.digest, &want);
 	/* The index too, so the repo digest it was pulled by stays resolvable (and savable). */
 	if (top.kind == MANIFEST_INDEX && store_blob_put(s, top_digest, top_body, top_len, err) < 0)
 		goto out;

@@ -24,7 +24,7 @@ struct token {
 struct registry {
 	char *host;   /* what we connect to */
 	char *scheme; /* "https" or "http", fixed by the first successful request */
-	bool tls_verify, insecure_ok;
+	bool tls_verify, insecure_ok, loopback;
 	char *basic;  /* "Basic base64(u:p)" or NULL */
 	pthread_mutex_t lock;
 	struct token *tokens;
@@ -46,7 +46,8 @@ struct registry *registry_new(const char *domain, const struct registry_opts *op
 	struct registry *r = xcalloc(1, sizeof(*r));
 	r->host = xstrdup(!strcmp(domain, "docker.io") ? "registry-1.docker.io" : domain);
 	r->tls_verify = opts->tls_verify;
-	r->insecure_ok = !opts->tls_verify || host_is_loopback(r->host);
+	r->loopback = host_is_loopback(r->host);
+	r->insecure_ok = !opts->tls_verify || r->loopback;
 	pthread_mutex_init(&r->lock, NULL);
 	_cleanup_free_ char *user = NULL, *pass = NULL;
 	if (opts->user) {
@@ -297,7 +298,9 @@ static int request(struct registry *r, const char *path, const char *scope, cons
 	bool auth_tried = false;
 	for (int attempt = 0;; attempt++) {
 		pthread_mutex_lock(&r->lock);
-		_cleanup_free_ char *scheme = xstrdup(r->scheme ? r->scheme : "https");
+		/* Loopback registries are nearly always plain HTTP: ask that first (and spare loading the CA
+		 * store); one that speaks only HTTPS says so and is asked again over HTTPS. */
+		_cleanup_free_ char *scheme = xstrdup(r->scheme ? r->scheme : r->loopback ? "http" : "https");
 		bool fixed = r->scheme != NULL;
 		pthread_mutex_unlock(&r->lock);
 		_cleanup_free_ char *url = xasprintf("%s://%s/v2/%s", scheme, r->host, path);
@@ -353,6 +356,17 @@ static int request(struct registry *r, const char *path, const char *scope, cons
 				r->scheme = xstrdup("http");
 			pthread_mutex_unlock(&r->lock);
 			log_debug("%s: no HTTPS, using HTTP", r->host);
+			attempt--;
+			continue;
+		}
+		if (!fixed && r->loopback && !strcmp(scheme, "http") &&
+		    ((cc != CURLE_OK && cc != CURLE_WRITE_ERROR) ||
+		     (x->status == 400 && strstr(x->errbody, "HTTPS")))) {
+			pthread_mutex_lock(&r->lock);
+			if (!r->scheme)
+				r->scheme = xstrdup("https");
+			pthread_mutex_unlock(&r->lock);
+			log_debug("%s: answers only HTTPS", r->host);
 			attempt--;
 			continue;
 		}

@@ -78,7 +78,7 @@ uint64_t mountplan_ms_to_attr(unsigned long ms)
 
 unsigned long mountplan_sb_flags(unsigned long ms)
 {
-	return ms & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
+	return ms & (MS_RDONLY | MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
 }
 
 /* The atime modes are one field: setting one means clearing the field first, and clearing "noatime"
@@ -161,6 +161,7 @@ static int plan_one(const struct spec_mount *m, size_t i, const char *bundle, st
 				    m->type, st->dest);
 	if (strcmp(st->dest, "/dev") == 0 && (st->attr_set & MOUNT_ATTR_RDONLY)) {
 		st->attr_set &= ~(uint64_t)MOUNT_ATTR_RDONLY;
+		st->sb_flags &= ~(unsigned long)MS_RDONLY;
 		st->defer_rdonly = true;
 	}
 	return 0;
@@ -542,7 +543,8 @@ static int longer_first(const void *a, const void *b)
 	return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n_out)
+/* Every mount point of mountinfo, unescaped, in order; NULL-terminated. */
+static char **mountinfo_points(const char *mountinfo, size_t *n_out)
 {
 	_cleanup_free_ char *mi = xstrdup(mountinfo);
 	size_t cap = 16, n = 0;
@@ -552,20 +554,43 @@ char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *
 		struct mi_entry e;
 		if (!parse_mountinfo_line(line, &e))
 			continue;
-		char *mp = unescape_octal(e.mountpoint);
-		/* "/" and the mounts holding the rootfs carry it; the rootfs's own mounts are the container's. */
-		/* Stacked mounts on one path are listed once each: one detach per layer. */
-		bool keep = strcmp(mp, "/") == 0 || mountplan_path_under(rootfs, mp) || mountplan_path_under(mp, rootfs);
-		if (keep) {
-			free(mp);
-			continue;
-		}
 		if (n + 1 >= cap)
 			r = xrealloc(r, (cap *= 2) * sizeof(*r));
-		r[n++] = mp;
+		r[n++] = unescape_octal(e.mountpoint);
 	}
-	qsort(r, n, sizeof(*r), longer_first);
 	r[n] = NULL;
 	*n_out = n;
+	return r;
+}
+
+char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n_out)
+{
+	size_t n = 0, k = 0;
+	char **r = mountinfo_points(mountinfo, &n);
+	for (size_t i = 0; i < n; i++) {
+		/* "/" and the mounts holding the rootfs carry it; the rootfs's own mounts are the container's.
+		 * Stacked mounts on one path stay listed once each: one detach per layer. */
+		if (strcmp(r[i], "/") == 0 || mountplan_path_under(rootfs, r[i]) || mountplan_path_under(r[i], rootfs))
+			free(r[i]);
+		else
+			r[k++] = r[i];
+	}
+	r[k] = NULL;
+	qsort(r, k, sizeof(*r), longer_first);
+	*n_out = k;
+	return r;
+}
+
+char *mountplan_mount_of(const char *mountinfo, const char *path)
+{
+	size_t n = 0;
+	char **points = mountinfo_points(mountinfo, &n);
+	const char *best = NULL;
+	/* ">=": of stacked mounts on one point, the last listed is the one on top */
+	for (size_t i = 0; i < n; i++)
+		if (mountplan_path_under(path, points[i]) && (!best || strlen(points[i]) >= strlen(best)))
+			best = points[i];
+	char *r = best ? xstrdup(best) : NULL;
+	mountplan_paths_free(points, n);
 	return r;
 }

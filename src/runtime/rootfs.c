@@ -36,18 +36,7 @@ static int make_rootfs_parent_private(const char *rootfs, struct hull_err **err)
 	_cleanup_free_ char *mi = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, err);
 	if (!mi)
 		return -1;
-	/* The longest mount point that is a prefix of the rootfs is the mount it lives on. */
-	_cleanup_free_ char *best = NULL;
-	char *save = NULL;
-	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char mp[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
-			continue;
-		if (mountplan_path_under(rootfs, mp) && (!best || strlen(mp) >= strlen(best))) {
-			free(best);
-			best = xstrdup(mp);
-		}
-	}
+	_cleanup_free_ char *best = mountplan_mount_of(mi, rootfs);
 	if (best && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
 		return hull_err_sys(err, "make %s private", best);
 	return 0;
@@ -200,8 +189,7 @@ static int readonly_paths(int rootfd, const struct spec_linux *l, struct hull_er
 			continue;
 		_cleanup_fd_ int mfd = fd < 0 ? -1 : mnt_clone(fd, true, err);
 		if (mfd < 0 ||
-		    mnt_setattr(mfd, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
-				err) < 0 ||
+		    mnt_setattr(mfd, false, MOUNT_ATTR_RDONLY, 0, err) < 0 ||
 		    mnt_attach(mfd, fd, err) < 0) {
 			ret = hull_err_wrap(err, "readonly path %s", paths[i]);
 			break;
@@ -232,8 +220,8 @@ static int masked_paths(int rootfd, const struct spec_linux *l, struct hull_err 
 		}
 		_cleanup_fd_ int mfd = -1;
 		if (mountplan_mask_kind(st.st_mode) == MASK_WITH_TMPFS) {
-			mfd = mnt_new_fs("tmpfs", "tmpfs", "size=0,mode=0755", 0,
-					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+			/* as runc: an empty read-only tmpfs, read-only down to its superblock */
+			mfd = mnt_new_fs("tmpfs", "tmpfs", NULL, MS_RDONLY, MOUNT_ATTR_RDONLY, err);
 		} else {
 			if (nullfd < 0)
 				nullfd = devices_open_null(rootfd, err);

@@ -262,7 +262,7 @@ class TokenFront:
         self.requests = []
         self.user, self.password = user, password
         self.faults = {"503": 0, "corrupt": False, "truncate": False, "reset_once": False, "content_type": None,
-                       "swap_blob": None}
+                       "swap_blob": None, "slow": 0.0, "redirect": False}
         front = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -324,6 +324,8 @@ class TokenFront:
             if scope:
                 chal += f',scope="{scope}"'
             return self._send(h, 401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {"WWW-Authenticate": chal})
+        if self.faults["redirect"] and "/blobs/" in u.path and self.backend.auth is None:
+            return self._send(h, 307, b"", {"Location": f"http://{self.backend.host}{h.path}"})
         hdrs = {k: v for k, v in h.headers.items() if k.lower() in ("accept", "range")}
         path = h.path
         if self.faults["swap_blob"] and "/blobs/" in path:
@@ -349,4 +351,18 @@ class TokenFront:
                 h.close_connection = True
                 h.connection.shutdown(socket.SHUT_RDWR)
                 return
+        if self.faults["slow"] and "/blobs/" in u.path and r.status == 200:
+            h.send_response(200)
+            for k, v in out.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            try:
+                for i in range(0, len(data), 65536):
+                    h.wfile.write(data[i:i + 65536])
+                    h.wfile.flush()
+                    time.sleep(self.faults["slow"])
+            except OSError:
+                pass
+            return
         self._send(h, r.status, data, out)

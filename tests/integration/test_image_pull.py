@@ -196,3 +196,21 @@ def test_image_mount_merged_view(reg, root):
     finally:
         hull(root, "image", "unmount", f"{reg.host}/mnt/img:1")
     assert not os.path.exists(path)
+
+
+def test_single_platform_image_for_another_platform_warns(reg, root):
+    R.push_image(reg, "plat/one", "1", [R.busybox_layer()], arch="arm64")
+    p = hull(root, "pull", "--platform", "linux/amd64", f"{reg.host}/plat/one:1")
+    assert "image platform (linux/arm64) does not match the expected platform (linux/amd64)" in p.stderr
+
+
+def test_bad_references_and_flags(root):
+    p = hull(root, "pull", "library/Busybox", check=False)
+    assert p.returncode == 125 and "lowercase" in p.stderr
+    p = hull(root, "pull", "--platform", "linux", "busybox", check=False)
+    assert p.returncode == 125 and "os/arch" in p.stderr
+    p = hull(root, "images", "--format", "table", check=False)
+    assert p.returncode == 125 and "--format" in p.stderr
+    p = hull(root, "tag", "nosuch", "other", check=False)
+    assert p.returncode == 125 and "nosuch: image not known" in p.stderr
+    assert not os.path.exists(os.path.join(root, "images.json"))

@@ -166,3 +166,33 @@ def test_trace_times_each_mount(runtime, make_bundle):
     for step in ("mount proc proc on /proc", "mount tmpfs tmpfs on /dev", "mknod device /dev/null",
                  "pivot_root", "mask /proc/keys with /dev/null", "read-only /proc/sys"):
         assert step in r.stderr, step
+
+
+# Where we differ from runc 1.1 on purpose: the holding tmpfs of a v1/hybrid /sys/fs/cgroup is read-only
+# like the hierarchies in it, and the unified hierarchy of a hybrid host is shown too.
+DELIBERATE = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}
+
+
+def test_default_mounts_match_runc(runtime, runc, make_bundle):
+    """runc's default config.json: every mount, masked and read-only path ends up with the same type,
+    mount options, superblock options and propagation as under runc."""
+    seen = {}
+    for r in (runtime, runc):
+        seen[r.name] = mounts_by_target(r.run_facts(make_bundle()))
+    ours, theirs = seen[runtime.name], seen["runc"]
+    key = lambda m: (m["fstype"], m["options"], m["super_options"], m["optional"]) if m else None
+    diff = {t: (key(ours.get(t)), key(theirs.get(t))) for t in set(ours) | set(theirs)
+            if t not in DELIBERATE and key(ours.get(t)) != key(theirs.get(t))}
+    assert diff == {}, diff
+
+
+def test_no_pivot(rt, make_bundle):
+    b = make_bundle()
+    b.process["args"] = ["/hull-helper", "facts"]
+    r = rt.run(b, extra=["--no-pivot"])
+    assert r.rc == 0, r.stderr
+    m = mounts_by_target(hh.parse_last_json(r.stdout))
+    assert m["/proc"]["fstype"] == "proc" and m["/dev"]["fstype"] == "tmpfs"
+    assert "ro" in opts(m["/proc/sys"])
+    # nothing of the host's own mounts is listed (the helper sees them only if they are reachable)
+    assert not any(t.startswith(hh.TMP + "/hulltest-") for t in m), sorted(m)

@@ -9,22 +9,22 @@ import pytest
 import hullharness as hh
 
 
-def assert_untouched(canary):
-    assert sorted(os.listdir(canary)) == ["sentinel"], os.listdir(canary)
-    with open(os.path.join(canary, "sentinel")) as f:
-        assert f.read() == "canary\n"
-    assert hh.mounts_under(canary) == []
+def assert_untouched(sentinel_dir):
+    assert sorted(os.listdir(sentinel_dir)) == ["sentinel"], os.listdir(sentinel_dir)
+    with open(os.path.join(sentinel_dir, "sentinel")) as f:
+        assert f.read() == "sentinel_dir\n"
+    assert hh.mounts_under(sentinel_dir) == []
 
 
 def targets(facts):
     return [m["target"] for m in facts["mounts"]]
 
 
-def test_symlinked_destinations_stay_in_rootfs(rt, make_bundle, canary):
+def test_symlinked_destinations_stay_in_rootfs(rt, make_bundle, sentinel_dir):
     b = make_bundle()
     esc = "hulltest-rootfs-esc-%s" % b.id
-    os.symlink(canary, b.rootfs_path("/mnt/evil"))                       # absolute: a host dir
-    os.symlink(os.path.join(canary, "sentinel"), b.rootfs_path("/etc/hullfile"))  # a host file
+    os.symlink(sentinel_dir, b.rootfs_path("/mnt/evil"))                       # absolute: a host dir
+    os.symlink(os.path.join(sentinel_dir, "sentinel"), b.rootfs_path("/etc/hullfile"))  # a host file
     os.symlink("../../../../../../../..", b.rootfs_path("/hullup"))       # climbing out
     src = os.path.join(b.path, "bindsrc")
     os.mkdir(src)
@@ -38,13 +38,13 @@ def test_symlinked_destinations_stay_in_rootfs(rt, make_bundle, canary):
     f = rt.run_facts(b)
     t = targets(f)
     # inside the container, the symlinks were followed within its own root
-    assert canary + "/x" in t and canary + "/y" in t, t
+    assert sentinel_dir + "/x" in t and sentinel_dir + "/y" in t, t
     assert "/tmp/" + esc in t, t
-    assert canary + "/sentinel" in t, t
+    assert sentinel_dir + "/sentinel" in t, t
     # and nothing happened on the host
-    assert_untouched(canary)
+    assert_untouched(sentinel_dir)
     assert not os.path.exists(os.path.join(hh.TMP, esc))
-    assert os.path.isdir(b.rootfs_path(canary + "/x"))
+    assert os.path.isdir(b.rootfs_path(sentinel_dir + "/x"))
 
 
 def test_racing_symlink_swap(runtime, make_bundle):

@@ -10,27 +10,27 @@ import hullharness as hh
 
 
 @pytest.mark.parametrize("dev_mount", [True, False], ids=["tmpfs-on-dev", "image-dev"])
-def test_dev_symlink_refused(runtime, make_bundle, canary, dev_mount):
+def test_dev_symlink_refused(runtime, make_bundle, sentinel_dir, dev_mount):
     b = make_bundle()
     if not dev_mount:
         b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
     shutil.rmtree(b.rootfs_path("/dev"))
-    os.symlink(canary, b.rootfs_path("/dev"))
+    os.symlink(sentinel_dir, b.rootfs_path("/dev"))
     b.process["args"] = ["/bin/true"]
     r = runtime.run(b)
     assert r.rc != 0
     assert "/dev must be a directory, not a symlink" in r.stderr, r.stderr
-    assert sorted(os.listdir(canary)) == ["sentinel"]
-    assert hh.mounts_under(canary) == [] and hh.mounts_under(b.path) == []
+    assert sorted(os.listdir(sentinel_dir)) == ["sentinel"]
+    assert hh.mounts_under(sentinel_dir) == [] and hh.mounts_under(b.path) == []
     assert not os.path.exists(runtime.state_dir(b.id))
 
 
-def test_dev_pts_symlink_stays_inside(runtime, make_bundle, canary):
+def test_dev_pts_symlink_stays_inside(runtime, make_bundle, sentinel_dir):
     """/dev/pts below a real /dev: a symlink there is resolved inside the rootfs, never to the host."""
     b = make_bundle()
     b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/dev"]
-    os.symlink(canary, b.rootfs_path("/dev/pts"))
+    os.symlink(sentinel_dir, b.rootfs_path("/dev/pts"))
     r = runtime.run_facts(b)
     targets = [m["target"] for m in r["mounts"]]
-    assert canary in targets, targets  # the devpts landed on the in-rootfs path the link names
-    assert sorted(os.listdir(canary)) == ["sentinel"]
+    assert sentinel_dir in targets, targets  # the devpts landed on the in-rootfs path the link names
+    assert sorted(os.listdir(sentinel_dir)) == ["sentinel"]

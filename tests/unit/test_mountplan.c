@@ -58,7 +58,8 @@ static void test_ms_to_attr(void **state)
 	assert_int_equal(mountplan_ms_to_attr(MS_RELATIME), MOUNT_ATTR_RELATIME);
 	assert_int_equal(mountplan_ms_to_attr(MS_NODIRATIME), MOUNT_ATTR_NODIRATIME);
 	assert_int_equal(mountplan_ms_to_attr(MS_BIND | MS_REC), 0);
-	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC), MS_SYNCHRONOUS | MS_DIRSYNC);
+	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC | MS_NOSUID),
+			 MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC);
 }
 
 static struct spec_mount mnt(const char *dest, const char *type, const char *src)
@@ -358,6 +359,20 @@ static void test_detach_list(void **state)
 		assert_string_equal(l[i], want[i]);
 	assert_null(l[n]);
 	mountplan_paths_free(l, n);
+
+	char *m = mountplan_mount_of(mi, "/srv/b/rootfs");
+	assert_string_equal(m, "/srv/b/rootfs");
+	free(m);
+	m = mountplan_mount_of(mi, "/srv/b/x");
+	assert_string_equal(m, "/srv");
+	free(m);
+	m = mountplan_mount_of(mi, "/mnt/with space/d");
+	assert_string_equal(m, "/mnt/with space");
+	free(m);
+	m = mountplan_mount_of(mi, "/etc");
+	assert_string_equal(m, "/");
+	free(m);
+	assert_null(mountplan_mount_of("garbage\n", "/etc"));
 }
 
 static void test_has_ns(void **state)

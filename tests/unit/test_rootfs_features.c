@@ -125,45 +125,53 @@ static void case_console(void)
 	check_mount("/dev/console", "devpts", NULL);
 }
 
-/* runc's way: the pty comes from the container's devpts, opened after prepare, bound before finalize. */
+/* runc's way, as the runtime does it: the pty from the container's own devpts, opened after
+ * rootfs_finalize, bound with rootfs_bind_console. With a terminal, prepare makes the mount point ahead,
+ * so even a read-only /dev takes the bind; an image's hostile /dev/console is replaced. */
 static void case_console_from_container_devpts(void)
 {
 	struct sb b;
 	sb_init(&b);
 	add(&b, "/proc", "proc", "proc", 0, NULL);
-	add(&b, "/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755");
+	add(&b, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_RDONLY, "mode=755");
 	add(&b, "/dev/pts", "devpts", "devpts", 0, "newinstance,ptmxmode=0666,mode=0620");
+	b.p.terminal = true;
 	struct rootfs_opts o = opts();
 	struct hull_err *err = NULL;
-	enter(&b.s, &o, true);
-	int master = rootfs_open_ptmx(&o, &err);
-	must(master < 0 ? -1 : 0, &err, "open ptmx");
-	CHECK(unlockpt(master) == 0, "unlockpt\n");
+	enter(&b.s, &o, false);
+	check_mount("/dev", "tmpfs", "ro");
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	CHECK(master >= 0 && unlockpt(master) == 0, "open /dev/ptmx: %s\n", strerror(errno));
 	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	CHECK(slave >= 0, "TIOCGPTPEER: %s\n", strerror(errno));
-	must(rootfs_bind_console(&o, slave, &err), &err, "bind console");
-	must(rootfs_finalize(&b.s, &o, &err), &err, "finalize");
+	must(rootfs_bind_console(slave, &err), &err, "bind console");
 	char name[64];
 	CHECK(ttyname_r(slave, name, sizeof(name)) == 0 && !strcmp(name, "/dev/pts/0"), "ttyname %s\n", name);
 	struct stat want, got;
 	CHECK(fstat(slave, &want) == 0 && stat("/dev/console", &got) == 0 && got.st_rdev == want.st_rdev,
 	      "/dev/console is not the pty\n");
+	check_mount("/dev/console", "devpts", NULL);
 }
 
-/* A /dev/pts/ptmx that is not devpts's is refused. */
-static void case_console_fake_ptmx(void)
+/* Without a terminal in the spec no mount point is made; a symlink the image left there is replaced. */
+static void case_console_image_symlink(void)
 {
+	_cleanup_free_ char *sentinel = path_in(E.canary, "sentinel");
+	plant_symlink("dev/console", sentinel);
 	struct sb b;
 	sb_init(&b);
-	add(&b, "/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755");
+	add(&b, "/proc", "proc", "proc", 0, NULL);
+	add(&b, "/dev/pts", "devpts", "devpts", 0, "newinstance,ptmxmode=0666,mode=0620");
 	struct rootfs_opts o = opts();
 	struct hull_err *err = NULL;
-	enter(&b.s, &o, true);
-	_cleanup_free_ char *pts = xasprintf("%s/dev/pts", E.rootfs);
-	_cleanup_free_ char *ptmx = xasprintf("%s/dev/pts/ptmx", E.rootfs);
-	CHECK(mkdir(pts, 0755) == 0 && mknod(ptmx, S_IFCHR | 0666, makedev(5, 2)) == 0, "mknod\n");
-	CHECK(rootfs_open_ptmx(&o, &err) < 0 && strstr(err->msg, "not the ptmx of a devpts mount"), "accepted: %s\n",
-	      err ? err->msg : "no error");
+	enter(&b.s, &o, false);
+	struct stat st;
+	CHECK(lstat("/dev/console", &st) == 0 && S_ISLNK(st.st_mode), "no terminal: /dev/console touched\n");
+	int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	CHECK(master >= 0 && unlockpt(master) == 0, "open ptmx\n");
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	must(rootfs_bind_console(slave, &err), &err, "bind console");
+	CHECK(lstat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode), "/dev/console still the image's\n");
 }
 
 static void test_console(void **state)
@@ -178,7 +186,7 @@ static void test_console(void **state)
 	assert_true(console_slave >= 0);
 	run_case(case_console);
 	run_case(case_console_from_container_devpts);
-	run_case(case_console_fake_ptmx);
+	run_case(case_console_image_symlink);
 	close(console_slave);
 	close(master);
 }
@@ -329,10 +337,12 @@ static void userns_checks(void)
 	CHECK(sh("test -c /dev/null && ! touch /x 2>/dev/null && test \"$(id -u)\" = 0") == 0, "busybox checks\n");
 }
 
+static bool userns_prepare_idmaps;
+
 static void case_userns(void)
 {
 	_cleanup_free_ char *locked = path_in(E.base, "locked");
-	CHECK(mkdir(locked, 0755) == 0, "mkdir locked\n");
+	CHECK(mkdir(locked, 0755) == 0 || errno == EEXIST, "mkdir locked\n");
 	CHECK(mount("hull-rootfs-locked", locked, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0, "mount locked\n");
 	_cleanup_free_ char *chown_cmd = xasprintf("chown -R -h %d:%d %s", USERNS_BASE, USERNS_BASE, E.rootfs);
 	CHECK(system(chown_cmd) == 0 && chmod(E.base, 0755) == 0, "chown rootfs\n");
@@ -364,7 +374,8 @@ static void case_userns(void)
 	/* the parent's part: id-mapped mounts need privilege over the host's file system */
 	int *fds = NULL;
 	struct hull_err *err = NULL;
-	must(rootfs_open_idmapped_mounts(&b.s, E.base, userns_path, &fds, &err), &err, "open idmapped mounts");
+	if (userns_prepare_idmaps)
+		must(rootfs_open_idmapped_mounts(&b.s, E.base, userns_path, &fds, &err), &err, "open idmapped mounts");
 	_cleanup_fd_ int usernsfd = open(userns_path, O_RDONLY | O_CLOEXEC);
 	CHECK(usernsfd >= 0, "open %s\n", userns_path);
 
@@ -378,6 +389,11 @@ static void case_userns(void)
 			struct rootfs_opts o = opts();
 			o.in_userns = true;
 			o.mount_fds = fds;
+			if (!fds) {
+				expect_failure(&b, &o, true, "mounts[7] (bind on /mapped): an idmap mount of a container "
+							     "with a user namespace must be prepared by the runtime's parent");
+				_exit(0);
+			}
 			enter(&b.s, &o, false);
 			userns_checks();
 			_exit(0);
@@ -397,6 +413,10 @@ static void test_userns(void **state)
 {
 	(void)state;
 	SKIP_UNLESS_ROOT();
+	userns_prepare_idmaps = true;
+	run_case(case_userns);
+	/* without the parent's help the init cannot id-map a host file system: a clear error */
+	userns_prepare_idmaps = false;
 	run_case(case_userns);
 }
 

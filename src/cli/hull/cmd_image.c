@@ -163,7 +163,7 @@ int cmd_images(struct hull_globals *g, int argc, char **argv)
 			printf("%.12s\n", im->id + 7);
 			continue;
 		}
-		char size[32], ago[32];
+		char size[48], ago[48];
 		human_size(size, sizeof(size), im->size);
 		human_ago(ago, sizeof(ago), im->created);
 		size_t rows = im->n_names ? im->n_names : 1;
