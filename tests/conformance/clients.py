@@ -231,5 +231,3 @@ def tty_facts(text):
 
 
 TTY_PROBE = b"[ -t 0 ] && echo stdin-is-tty; echo $((6*7)); echo tty=$(tty); echo fd0=$(readlink /proc/self/fd/0)\n"
-G3 = ("G3 (docs/conformance.md): hullrt takes the pty from the host's devpts: `tty` is /dev/console and "
-      "/proc/self/fd/0 does not name /dev/pts/N inside the container")

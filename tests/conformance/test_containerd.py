@@ -317,7 +317,6 @@ def test_run_tty(ctr):
     assert_same(res, "ctr run -t")
 
 
-@pytest.mark.xfail(strict=True, reason=clients.G3)
 def test_run_tty_is_the_containers_pts(ctr):
     res = both(lambda rt: (lambda rc, f: (f["tty_is_pts"], f["fd0_is_pts"]))(*_ctr_run_t(ctr, rt)))
     assert res["runc"] == (True, True), res["runc"]

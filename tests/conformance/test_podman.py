@@ -208,7 +208,6 @@ def test_run_interactive_tty(podman):
     assert_same(res, "podman run -it")
 
 
-@pytest.mark.xfail(strict=True, reason=clients.G3)
 def test_run_interactive_tty_is_the_containers_pts(podman):
     res = both(lambda rt: (lambda rc, f: (f["tty_is_pts"], f["fd0_is_pts"]))(*_run_it(podman, rt)))
     assert res["runc"] == (True, True), res
