@@ -128,6 +128,13 @@ def own_cgroups():
     return res
 
 
+def outside_own_cgroup(path, ctrl="memory"):
+    """True when cgroup path (as /proc/<pid>/cgroup shows it) is not inside this process's own cgroup of
+    that hierarchy: a container must never land in the machine's cgroups that run the tests."""
+    own = own_cgroups().get(ctrl, "/")
+    return own == "/" or not (path == own or path.startswith(own.rstrip("/") + "/"))
+
+
 def hull_runtime_binary():
     b = hh.runtime_binary()
     if not os.path.exists(b):
