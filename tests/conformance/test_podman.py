@@ -70,6 +70,13 @@ class Podman:
         return ["run", "--network", "none", "--cgroup-parent", CGROUP_PARENT, "--name", self.name(runtime)] + \
             list(extra)
 
+    def run_detached(self, runtime, *cmd, options=()):
+        """podman run -d [options] IMAGE cmd...; returns the container's name."""
+        args = self.run_args(runtime, "-d", *options)
+        name = args[args.index("--name") + 1]
+        self(runtime, *args, IMAGE, *cmd).check("podman run -d")
+        return name
+
     def inspect(self, name, fmt):
         r = self(None, "inspect", "--format", fmt, name)
         r.check("podman inspect " + name)
@@ -160,9 +167,7 @@ def test_detached_exec_logs_stop_rm(podman):
     script = 'trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.1; done'
 
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sh", "-c", script).check("podman run -d")
+        name = podman.run_detached(rt, "sh", "-c", script)
         hh.wait_for(lambda: "started" in podman(None, "logs", name).stdout, 10, what="container output")
         facts = {}
         r = podman(None, "exec", name, "sh", "-c", "echo in-exec; exit 7")
@@ -217,9 +222,7 @@ def test_run_interactive_tty_is_the_containers_pts(podman):
 def test_exec_interactive_tty(podman):
     """exec -it into a running container: a terminal for the exec'd shell."""
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sleep", "1000").check("run -d")
+        name = podman.run_detached(rt, "sleep", "1000")
         argv = podman.argv(None, ["exec", "-it", name, "sh"])
         rc, out = clients.pty_session(argv, podman.env, [(b"# ", clients.TTY_PROBE), (b"fd0=", b"exit 6\n")])
         f = clients.tty_facts(out.decode(errors="replace"))
@@ -232,9 +235,7 @@ def test_exec_interactive_tty(podman):
 
 def test_pause_unpause(podman):
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sleep", "1000").check("run -d")
+        name = podman.run_detached(rt, "sleep", "1000")
         cid = podman.container_id(name)
         freezer = os.path.join(hh.CGROUP_ROOT, "freezer", CGROUP_PARENT.strip("/"), "libpod-" + cid,
                                "freezer.state")
@@ -285,9 +286,7 @@ def test_memory_limit_enforced(podman):
 
 def test_top(podman):
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sleep", "1000").check("run -d")
+        name = podman.run_detached(rt, "sleep", "1000")
         r = podman(None, "top", name, "pid", "user", "args")
         rows = [ln.split(None, 2) for ln in r.stdout.strip().splitlines()]
         host_pid = podman.inspect(name, "{{.State.Pid}}")
@@ -301,9 +300,7 @@ def test_top(podman):
 
 def test_kill_signal_and_wait(podman):
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sh", "-c", 'trap "exit 42" USR1; while :; do sleep 0.1; done').check("run -d")
+        name = podman.run_detached(rt, "sh", "-c", 'trap "exit 42" USR1; while :; do sleep 0.1; done')
         hh.wait_for(lambda: podman.inspect(name, "{{.State.Status}}") == "running", 10, what="running")
         time.sleep(0.3)  # the trap is installed once sh runs its first command
         k = podman(None, "kill", "-s", "USR1", name).rc
@@ -339,9 +336,7 @@ def test_run_process_options(podman):
 def test_restart(podman):
     """restart = stop, then a new create/start of the same container (the runtime deletes and re-creates)."""
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sh", "-c", "echo boot; sleep 1000").check("run -d")
+        name = podman.run_detached(rt, "sh", "-c", "echo boot; sleep 1000")
         pid1 = podman.inspect(name, "{{.State.Pid}}")
         r = podman(None, "restart", "-t", "1", name)
         pid2 = podman.inspect(name, "{{.State.Pid}}")
@@ -356,9 +351,7 @@ def test_restart(podman):
 def test_update_resources(podman):
     """podman update calls the runtime's `update`: the new limits reach the container's cgroup."""
     def scenario(rt):
-        args = podman.run_args(rt, "-d", "--memory", "64m", "--cpu-shares", "512")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sleep", "1000").check("run -d")
+        name = podman.run_detached(rt, "sleep", "1000", options=("--memory", "64m", "--cpu-shares", "512"))
         r = podman(None, "update", "--memory", "96m", "--memory-swap", "192m", "--cpu-shares", "256", name)
         got = podman(None, "exec", name, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
                      "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", "/sys/fs/cgroup/cpu/cpu.shares").stdout.split()
@@ -373,9 +366,7 @@ def test_update_resources(podman):
 
 def test_exec_into_paused_container_fails(podman):
     def scenario(rt):
-        args = podman.run_args(rt, "-d")
-        name = args[args.index("--name") + 1]
-        podman(rt, *args, IMAGE, "sleep", "1000").check("run -d")
+        name = podman.run_detached(rt, "sleep", "1000")
         podman(None, "pause", name).check("pause")
         r = podman(None, "exec", name, "true", timeout=30)
         podman(None, "unpause", name).check("unpause")
