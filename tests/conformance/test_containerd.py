@@ -27,6 +27,7 @@ CONTAINERD = shutil.which("containerd") or "/usr/bin/containerd"
 CTR = shutil.which("ctr") or "/usr/bin/ctr"
 IMAGE = "localhost/hulltest-busybox:latest"
 CGROUP_PARENT = "/hulltest-ctr"
+RUN_CONTAINERD = "/run/containerd"
 RUNTIMES = ("runc", "hullrt")
 
 pytestmark = pytest.mark.skipif(not (os.path.exists(CONTAINERD) and os.path.exists(CTR)),
@@ -149,6 +150,8 @@ def containerd(busybox_rootfs_tar):
     runtimes = {"runc": hh.RUNC, "hullrt": clients.hull_runtime_binary()}
     base = tempfile.mkdtemp(prefix="hulltest-ctr-", dir=hh.TMP)
     os.chmod(base, 0o711)
+    # ctr and the shim keep fifos and shim sockets under /run/containerd whatever the daemon's state dir
+    run_dir_was_there = os.path.exists(RUN_CONTAINERD)
     c = None
     try:
         c = Containerd(base, runtimes)
@@ -168,6 +171,17 @@ def containerd(busybox_rootfs_tar):
         clients.kill_processes_with_arg(base)  # shims (their -address names our socket)
         clients.remove_cgroup_tree(CGROUP_PARENT)
         clients.cleanup_dir(base)
+        if not run_dir_was_there:
+            remove_empty_dirs(RUN_CONTAINERD)
+
+
+def remove_empty_dirs(top):
+    """rmdir every empty directory under top, top included: what ctr left behind, never a file."""
+    for root, _dirs, _files in os.walk(top, topdown=False):
+        try:
+            os.rmdir(root)
+        except OSError:
+            pass
 
 
 @pytest.fixture
