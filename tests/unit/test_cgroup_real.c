@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct fx {
+struct real_fx {
 	char *path, *root;
 	struct cgroup *cg;
 	pid_t kids[8];
@@ -51,7 +51,7 @@ static char *v2_mount(void)
 
 static int setup_common(void **state, const char *root)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
+	struct real_fx *f = xcalloc(1, sizeof(*f));
 	f->path = xasprintf("/hulltest-cg-%d-%d/c", (int)getpid(), ++counter);
 	f->root = root ? xstrdup(root) : NULL;
 	*state = f;
@@ -71,7 +71,7 @@ static int setup_v2(void **state)
 
 static void open_cg(void **state)
 {
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	if (geteuid() != 0)
 		skip();
 	if (!f->root && access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) != 0)
@@ -94,7 +94,7 @@ static void open_cg(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	for (size_t i = 0; i < f->n_kids; i++) {
 		kill(f->kids[i], SIGKILL);
 		waitpid(f->kids[i], NULL, 0);
@@ -134,7 +134,7 @@ static int teardown(void **state)
 }
 
 /* A child that joins the cgroup (parent writes its pid) and then runs fn, exiting with its result. */
-static pid_t spawn(struct fx *f, int (*fn)(void *), void *arg)
+static pid_t spawn(struct real_fx *f, int (*fn)(void *), void *arg)
 {
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
@@ -162,7 +162,7 @@ static pid_t spawn(struct fx *f, int (*fn)(void *), void *arg)
 	return pid;
 }
 
-static int wait_kid(struct fx *f, pid_t pid)
+static int wait_kid(struct real_fx *f, pid_t pid)
 {
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -174,7 +174,7 @@ static int wait_kid(struct fx *f, pid_t pid)
 
 static int sleeper(void *arg) { (void)arg; for (;;) pause(); return 0; }
 
-static char *rd(struct fx *f, const char *hier, const char *file)
+static char *rd(struct real_fx *f, const char *hier, const char *file)
 {
 	char *p = xasprintf("/sys/fs/cgroup/%s%s/%s", hier, f->path, file);
 	int fd = open(p, O_RDONLY);
@@ -196,7 +196,7 @@ static char *rd(struct fx *f, const char *hier, const char *file)
 static void test_v1_create_everywhere(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	static const char *const h[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
 					 "systemd", "unified" };
 	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
@@ -221,7 +221,7 @@ static void test_v1_create_everywhere(void **state)
 static void test_v1_memory(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_memory = true;
 	r.memory.has_limit = true, r.memory.limit = 64 << 20;
@@ -265,7 +265,7 @@ static void test_v1_memory(void **state)
 static void test_v1_cpu(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_cpu = true;
 	r.cpu.has_shares = true, r.cpu.shares = 512;
@@ -293,12 +293,23 @@ static void test_v1_cpu(void **state)
 	rt.has_cpu = true, rt.cpu.has_realtime_runtime = true, rt.cpu.realtime_runtime = 10000;
 	_cleanup_free_ char *m2 = cg_apply_err(f->cg, &rt);
 	assert_string_equal(m2, "linux.resources.cpu.realtimeRuntime: write cpu.rt_runtime_us \"10000\": Invalid argument");
+	/* with a budget in the parent (ours: /hulltest-cg-…) the runtime is taken */
+	_cleanup_free_ char *parent_rt = xasprintf("/sys/fs/cgroup/cpu%s/../cpu.rt_runtime_us", f->path);
+	FILE *pf = fopen(parent_rt, "w");
+	assert_non_null(pf);
+	fprintf(pf, "20000");
+	assert_int_equal(fclose(pf), 0);
+	rt.cpu.has_realtime_period = true, rt.cpu.realtime_period = 1000000;
+	cg_apply_ok(f->cg, &rt, true);
+	_cleanup_free_ char *rr = rd(f, "cpu", "cpu.rt_runtime_us"), *rp2 = rd(f, "cpu", "cpu.rt_period_us");
+	assert_string_equal(rr, "10000");
+	assert_string_equal(rp2, "1000000");
 }
 
 static void test_v1_cpuset(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_cpu = true, r.cpu.cpus = "0", r.cpu.mems = "0";
 	cg_apply_ok(f->cg, &r, false);
@@ -333,7 +344,7 @@ static int forker(void *arg)
 static void test_v1_pids_limit_stops_forks(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_pids = true, r.pids.has_limit = true, r.pids.limit = 5;
 	cg_apply_ok(f->cg, &r, false);
@@ -374,7 +385,7 @@ static bool first_block_dev(char *buf, size_t len)
 static void test_v1_blkio(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	char dev[32];
 	if (!first_block_dev(dev, sizeof(dev)))
 		skip();
@@ -396,6 +407,26 @@ static void test_v1_blkio(void **state)
 	_cleanup_free_ char *b = rd(f, "blkio", "blkio.throttle.write_iops_device");
 	snprintf(want, sizeof(want), "%s 200", dev);
 	assert_string_equal(b, want);
+	/* a per-device weight needs the device to use BFQ: the kernel's refusal, named */
+	struct spec_weight_device wd = { .major = maj, .minor = min, .has_weight = true, .weight = 300 };
+	_cleanup_free_ char *sched = xasprintf("/sys/dev/block/%s/queue/scheduler", dev);
+	FILE *sf = fopen(sched, "r");
+	char line[256] = "";
+	if (sf) {
+		if (!fgets(line, sizeof(line), sf))
+			line[0] = '\0';
+		fclose(sf);
+	}
+	struct spec_resources wdr = { 0 };
+	wdr.has_block_io = true, wdr.block_io.weight_device = &wd, wdr.block_io.n_weight_device = 1;
+	_cleanup_free_ char *wdfile = xasprintf("/sys/fs/cgroup/blkio%s/blkio.bfq.weight_device", f->path);
+	if (access(wdfile, F_OK) == 0 && !strstr(line, "[bfq]")) {
+		_cleanup_free_ char *m = cg_apply_err(f->cg, &wdr);
+		char wmsg[160];
+		snprintf(wmsg, sizeof(wmsg), "linux.resources.blockIO.weightDevice[0]: write blkio.bfq.weight_device \"%s 300\": "
+			 "Operation not supported", dev);
+		assert_string_equal(m, wmsg);
+	}
 	/* weight: BFQ's file here (no CFQ blkio.weight on this kernel) */
 	struct spec_resources w = { 0 };
 	w.has_block_io = true, w.block_io.has_weight = true, w.block_io.weight = 300;
@@ -422,7 +453,7 @@ static int open_dev(void *arg)
 
 /* With deny-all + defaults applied: /dev/null opens, /dev/kmsg does not; after an update that allows
  * it (a new rule set replacing, not stacking on, the old one) /dev/kmsg opens. */
-static void check_device_filter(struct fx *f)
+static void check_device_filter(struct real_fx *f)
 {
 	pid_t a = spawn(f, open_dev, "/dev/null");
 	assert_int_equal(WEXITSTATUS(wait_kid(f, a)), 0);
@@ -439,7 +470,7 @@ static void check_device_filter(struct fx *f)
 static void test_v1_devices(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 }; /* deny all + the defaults */
 	cg_apply_ok(f->cg, &r, false);
 	_cleanup_free_ char *list = rd(f, "devices", "devices.list");
@@ -451,7 +482,7 @@ static void test_v1_devices(void **state)
 static void test_v1_freeze(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	spawn(f, sleeper, NULL);
 	struct hull_err *err = NULL;
 	assert_int_equal(cgroup_is_frozen(f->cg), 0);
@@ -468,7 +499,7 @@ static void test_v1_freeze(void **state)
 static void test_v1_pids_kill_destroy(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	pid_t k[3];
 	for (int i = 0; i < 3; i++)
 		k[i] = spawn(f, sleeper, NULL);
@@ -501,6 +532,14 @@ static void test_v1_pids_kill_destroy(void **state)
 	assert_int_equal(cgroup_is_frozen(f->cg), 0);
 	/* SIGKILL through cgroup.kill on the unified hierarchy (hybrid) or the same fallback (v1) */
 	pid_t x = spawn(f, sleeper, NULL);
+	/* …and a process that is in the v1 hierarchies only (back in the cgroup2 root, where every process
+	 * of this host lives) is killed too */
+	if (cgroup_layout(f->cg) == CGROUP_LAYOUT_HYBRID) {
+		FILE *u = fopen("/sys/fs/cgroup/unified/cgroup.procs", "w");
+		assert_non_null(u);
+		fprintf(u, "%d", (int)x);
+		assert_int_equal(fclose(u), 0);
+	}
 	assert_int_equal(cgroup_kill(f->cg, SIGKILL, &err), 0);
 	int st = wait_kid(f, x);
 	assert_true(WIFSIGNALED(st));
@@ -529,7 +568,7 @@ static int hog(void *arg)
 static void test_v1_oom_event(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_memory = true;
 	r.memory.has_limit = true, r.memory.limit = 16 << 20;
@@ -574,7 +613,7 @@ static int busy(void *arg)
 static void test_v1_stats(void **state)
 {
 	open_cg(state);
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_pids = true, r.pids.has_limit = true, r.pids.limit = 10;
 	cg_apply_ok(f->cg, &r, false);
@@ -602,7 +641,7 @@ static void test_v1_stats(void **state)
 
 static void test_v2_create_procs_events(void **state)
 {
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	if (!f->root)
 		skip();
 	open_cg(state);
@@ -638,7 +677,7 @@ static void test_v2_create_procs_events(void **state)
 
 static void test_v2_hugetlb(void **state)
 {
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	if (!f->root)
 		skip();
 	open_cg(state);
@@ -660,7 +699,7 @@ static void test_v2_hugetlb(void **state)
 
 static void test_v2_devices_bpf(void **state)
 {
-	struct fx *f = *state;
+	struct real_fx *f = *state;
 	if (!f->root)
 		skip();
 	open_cg(state);

@@ -191,6 +191,49 @@ static void test_unified_refused_on_v1(void **state)
 	free(root);
 }
 
+/* Controllers this host lacks in v1 (hugetlb, net_cls, net_prio, rdma), on a fake v1 host that has them. */
+static void test_v1_only_controllers(void **state)
+{
+	(void)state;
+	char *root = fake_hybrid_host(false);
+	static const char *const extra[][3] = {
+		{ "hugetlb", "hugetlb.2MB.limit_in_bytes", "hugetlb.2MB.rsvd.limit_in_bytes" },
+		{ "net_cls,net_prio", "net_cls.classid", "net_prio.ifpriomap" },
+		{ "rdma", "rdma.max", NULL },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char *h = xasprintf("%s/%s", root, extra[i][0]), *leaf = xasprintf("%s/hulltest/c1", h);
+		mkdirs(leaf);
+		put(h, "cgroup.procs", "");
+		for (size_t j = 1; j < 3; j++)
+			if (extra[i][j])
+				put(leaf, extra[i][j], "");
+		free(h);
+		free(leaf);
+	}
+	struct hull_err *err = NULL;
+	struct cgroup *cg = cgroup_open(root, "/hulltest/c1", false, &err);
+	assert_non_null(cg);
+	cgroup_set_skip_devices(cg, true);
+	struct spec_hugepage_limit l = { "2MB", 6 << 20 };
+	struct spec_net_priority prio[] = { { "eth0", 5 }, { "lo", 1 } };
+	struct spec_rdma rd = { "mlx5_0", true, 4, true, 100 };
+	struct spec_resources r = { 0 };
+	r.hugepage_limits = &l, r.n_hugepage_limits = 1;
+	r.has_network = true, r.network.has_class_id = true, r.network.class_id = 0x100001;
+	r.network.priorities = prio, r.network.n_priorities = 2;
+	r.rdma = &rd, r.n_rdma = 1;
+	unsetenv("REC_SKIP_SUBTREE");
+	rec_reset();
+	cg_apply_ok(cg, &r, false);
+	assert_string_equal(rec_joined(), "hugetlb.2MB.limit_in_bytes=6291456|hugetlb.2MB.rsvd.limit_in_bytes=6291456|"
+					  "net_cls.classid=1048577|net_prio.ifpriomap=eth0 5|net_prio.ifpriomap=lo 1|"
+					  "rdma.max=mlx5_0 hca_handle=4 hca_object=100");
+	cgroup_free(cg);
+	rm_rf(root);
+	free(root);
+}
+
 static void test_create_inherits_cpuset(void **state)
 {
 	struct fx *f = *state;
@@ -241,6 +284,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hugetlb_goes_to_unified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_and_unified_refused, setup, teardown),
 		cmocka_unit_test(test_unified_refused_on_v1),
+		cmocka_unit_test(test_v1_only_controllers),
 		cmocka_unit_test_setup_teardown(test_create_inherits_cpuset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_v1, setup, teardown),
 	};

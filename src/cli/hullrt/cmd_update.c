@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,9 +143,43 @@ static void usage(void)
 	       "   --mem-bw-schema value         The string of Intel RDT/MBA memory bandwidth schema\n");
 }
 
+/* The numeric flags: where each goes in spec_resources (value, its has_ flag, its group's has_ flag). */
+enum kind { K_U64, K_I64, K_MEM };
+#define AT(m) offsetof(struct spec_resources, m)
+static const struct numflag {
+	int opt;
+	const char *name;
+	enum kind kind;
+	size_t value, has, group;
+} numflags[] = {
+	{ O_CPU_PERIOD, "cpu-period", K_U64, AT(cpu.period), AT(cpu.has_period), AT(has_cpu) },
+	{ O_CPU_QUOTA, "cpu-quota", K_I64, AT(cpu.quota), AT(cpu.has_quota), AT(has_cpu) },
+	{ O_CPU_SHARES, "cpu-share", K_U64, AT(cpu.shares), AT(cpu.has_shares), AT(has_cpu) },
+	{ O_CPU_RT_PERIOD, "cpu-rt-period", K_U64, AT(cpu.realtime_period), AT(cpu.has_realtime_period), AT(has_cpu) },
+	{ O_CPU_RT_RUNTIME, "cpu-rt-runtime", K_I64, AT(cpu.realtime_runtime), AT(cpu.has_realtime_runtime), AT(has_cpu) },
+	{ O_CPU_IDLE, "cpu-idle", K_I64, AT(cpu.idle), AT(cpu.has_idle), AT(has_cpu) },
+	{ O_MEMORY, "memory", K_MEM, AT(memory.limit), AT(memory.has_limit), AT(has_memory) },
+	{ O_MEMORY_RES, "memory-reservation", K_MEM, AT(memory.reservation), AT(memory.has_reservation), AT(has_memory) },
+	{ O_MEMORY_SWAP, "memory-swap", K_MEM, AT(memory.swap), AT(memory.has_swap), AT(has_memory) },
+};
+#undef AT
+
 /* Fold one flag into r. */
 static int apply_flag(int opt, const char *val, struct spec_resources *r, struct hull_err **err)
 {
+	for (size_t k = 0; k < sizeof(numflags) / sizeof(numflags[0]); k++) {
+		const struct numflag *f = &numflags[k];
+		if (f->opt != opt)
+			continue;
+		char *base = (char *)r;
+		int rc = f->kind == K_U64 ? parse_u64_flag(f->name, val, (uint64_t *)(base + f->value), err)
+			 : f->kind == K_I64 ? parse_i64_flag(f->name, val, (int64_t *)(base + f->value), err)
+					    : parse_mem_flag(f->name, val, (int64_t *)(base + f->value), err);
+		if (rc < 0)
+			return -1;
+		*(bool *)(base + f->has) = *(bool *)(base + f->group) = true;
+		return 0;
+	}
 	uint64_t u;
 	int64_t i;
 	switch (opt) {
@@ -158,36 +193,6 @@ static int apply_flag(int opt, const char *val, struct spec_resources *r, struct
 			r->has_block_io = true, r->block_io.has_weight = true, r->block_io.weight = (uint16_t)u;
 		}
 		return 0;
-	case O_CPU_PERIOD:
-		if (parse_u64_flag("cpu-period", val, &r->cpu.period, err) < 0)
-			return -1;
-		r->has_cpu = r->cpu.has_period = true;
-		return 0;
-	case O_CPU_QUOTA:
-		if (parse_i64_flag("cpu-quota", val, &r->cpu.quota, err) < 0)
-			return -1;
-		r->has_cpu = r->cpu.has_quota = true;
-		return 0;
-	case O_CPU_SHARES:
-		if (parse_u64_flag("cpu-share", val, &r->cpu.shares, err) < 0)
-			return -1;
-		r->has_cpu = r->cpu.has_shares = true;
-		return 0;
-	case O_CPU_RT_PERIOD:
-		if (parse_u64_flag("cpu-rt-period", val, &r->cpu.realtime_period, err) < 0)
-			return -1;
-		r->has_cpu = r->cpu.has_realtime_period = true;
-		return 0;
-	case O_CPU_RT_RUNTIME:
-		if (parse_i64_flag("cpu-rt-runtime", val, &r->cpu.realtime_runtime, err) < 0)
-			return -1;
-		r->has_cpu = r->cpu.has_realtime_runtime = true;
-		return 0;
-	case O_CPU_IDLE:
-		if (parse_i64_flag("cpu-idle", val, &r->cpu.idle, err) < 0)
-			return -1;
-		r->has_cpu = r->cpu.has_idle = true;
-		return 0;
 	case O_CPUSET_CPUS: /* borrowed from argv: cmd_update puts the spec's own string back before freeing */
 		r->cpu.cpus = (char *)val;
 		r->has_cpu = true;
@@ -199,21 +204,6 @@ static int apply_flag(int opt, const char *val, struct spec_resources *r, struct
 	case O_KMEM:
 	case O_KMEM_TCP:
 		log_warn("%s: kernel memory limits are obsolete and ignored", opt == O_KMEM ? "--kernel-memory" : "--kernel-memory-tcp");
-		return 0;
-	case O_MEMORY:
-		if (parse_mem_flag("memory", val, &r->memory.limit, err) < 0)
-			return -1;
-		r->has_memory = r->memory.has_limit = true;
-		return 0;
-	case O_MEMORY_RES:
-		if (parse_mem_flag("memory-reservation", val, &r->memory.reservation, err) < 0)
-			return -1;
-		r->has_memory = r->memory.has_reservation = true;
-		return 0;
-	case O_MEMORY_SWAP:
-		if (parse_mem_flag("memory-swap", val, &r->memory.swap, err) < 0)
-			return -1;
-		r->has_memory = r->memory.has_swap = true;
 		return 0;
 	case O_PIDS:
 		if (parse_i64_flag("pids-limit", val, &i, err) < 0)
