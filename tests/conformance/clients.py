@@ -189,11 +189,11 @@ def write_busybox_rootfs_tar(path):
         _add_file(tar, "etc/hostname", b"hulltest\n")
 
 
-def pty_session(argv, env, steps, timeout=30):
+def pty_session(argv, env, steps, timeout=30, cwd=None):
     """Run argv on a new pty; for each (expect, send) wait for expect in the output then send. Returns
     (exit status, everything read)."""
     master, slave = pty.openpty()
-    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, cwd=cwd)
     os.close(slave)
     buf = b""
     end = time.monotonic() + timeout

@@ -57,7 +57,8 @@ class Podman:
         return a + [str(x) for x in args]
 
     def __call__(self, runtime, *args, timeout=60, input=None):
-        p = subprocess.run(self.argv(runtime, args), input=input, capture_output=True, text=True,
+        # cwd: conmon writes an "oom" file into its working directory when the container is OOM-killed
+        p = subprocess.run(self.argv(runtime, args), input=input, capture_output=True, text=True, cwd=self.base,
                            timeout=timeout, env=self.env, stdin=None if input is not None else subprocess.DEVNULL)
         return hh.Result(p.returncode, p.stdout, p.stderr)
 
@@ -202,7 +203,8 @@ def test_detached_exec_logs_stop_rm(podman):
 
 def _run_it(podman, rt):
     argv = podman.argv(rt, podman.run_args(rt, "-it", "--rm") + [IMAGE, "sh"])
-    rc, out = clients.pty_session(argv, podman.env, [(b"# ", clients.TTY_PROBE), (b"fd0=", b"exit 5\n")])
+    rc, out = clients.pty_session(argv, podman.env, cwd=podman.base,
+                                     steps=[(b"# ", clients.TTY_PROBE), (b"fd0=", b"exit 5\n")])
     return rc, clients.tty_facts(out.decode(errors="replace"))
 
 
@@ -224,7 +226,8 @@ def test_exec_interactive_tty(podman):
     def scenario(rt):
         name = podman.run_detached(rt, "sleep", "1000")
         argv = podman.argv(None, ["exec", "-it", name, "sh"])
-        rc, out = clients.pty_session(argv, podman.env, [(b"# ", clients.TTY_PROBE), (b"fd0=", b"exit 6\n")])
+        rc, out = clients.pty_session(argv, podman.env, cwd=podman.base,
+                                     steps=[(b"# ", clients.TTY_PROBE), (b"fd0=", b"exit 6\n")])
         f = clients.tty_facts(out.decode(errors="replace"))
         return rc, f["stdin_is_tty"], f["arith"], f["fd0_is_pts"]
 
