@@ -1,9 +1,10 @@
 """clients — host-side helpers for the podman and containerd conformance tests.
 
-Owns the busybox rootfs tarball the clients import, and the cleanup of what a real client leaves on the host when a test stops half-way: processes started
-from the test's private directories (conmon, shims, containerd itself), mounts under those directories,
-and the test's own absolute cgroup trees (/hulltest-podman, /hulltest-ctr). It must never touch a cgroup,
-mount or process outside those: every name it is given must contain "hulltest".
+Owns the busybox rootfs tarball the clients import, the pty driver for interactive sessions, and the
+cleanup of what a real client leaves on the host when a test stops half-way: processes started from the
+test's private directories (conmon, shims, containerd itself), mounts under those directories, and the
+test's own absolute cgroup trees (/hulltest-podman, /hulltest-ctr). It must never touch a cgroup, mount or
+process outside those: every name it is given must contain "hulltest".
 """
 import io
 import os

@@ -318,7 +318,8 @@ def test_metrics(ctr):
 
 def _ctr_run_t(ctr, rt):
     cid = ctr.new_id(rt)
-    argv = [CTR, "--address", ctr.sock, "--namespace", ctr.ns] + ctr.run_args(rt, cid, "--rm", "-t") + [IMAGE, cid, "sh"]
+    argv = [CTR, "--address", ctr.sock, "--namespace", ctr.ns] + ctr.run_args(rt, cid, "--rm", "-t") + \
+        [IMAGE, cid, "sh"]
     rc, out = clients.pty_session(argv, dict(os.environ), cwd=ctr.base,
                                   steps=[(b"# ", clients.TTY_PROBE), (b"fd0=", b"exit 4\n")])
     return rc, clients.tty_facts(out.decode(errors="replace"))

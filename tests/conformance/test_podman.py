@@ -357,7 +357,8 @@ def test_update_resources(podman):
         name = podman.run_detached(rt, "sleep", "1000", options=("--memory", "64m", "--cpu-shares", "512"))
         r = podman(None, "update", "--memory", "96m", "--memory-swap", "192m", "--cpu-shares", "256", name)
         got = podman(None, "exec", name, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                     "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", "/sys/fs/cgroup/cpu/cpu.shares").stdout.split()
+                     "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes",
+                     "/sys/fs/cgroup/cpu/cpu.shares").stdout.split()
         return r.rc, r.stderr.replace(podman.runtimes[rt], "RUNTIME").strip(), got
 
     res = both(scenario)
