@@ -165,6 +165,21 @@ static int bind_console(int devfd, int console_fd, struct hull_err **err)
 	return 0;
 }
 
+int rootfs_bind_console(int console_fd, struct hull_err **err)
+{
+	_cleanup_fd_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return hull_err_sys(err, "open /");
+	_cleanup_fd_ int devfd = devices_open_dev(rootfd, true, err);
+	if (devfd < 0)
+		return -1;
+	uint64_t t = trace_begin();
+	if (bind_console(devfd, console_fd, err) < 0)
+		return -1;
+	trace_end(t, "bind console on /dev/console");
+	return 0;
+}
+
 int devices_setup(int rootfd, const struct mount_plan *plan, const struct spec *s, const struct rootfs_opts *o,
 		  struct hull_err **err)
 {

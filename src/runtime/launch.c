@@ -149,7 +149,9 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 	ca.flags |= CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
-	int cgfd = L->cg ? cgroup_v2_fd(L->cg) : -1;
+	/* CLONE_INTO_CGROUP reaches the unified hierarchy only: on a hybrid host the v1 controllers (where the
+	 * limits live) still need cgroup_add_pid, so the direct entry is used on pure v2 hosts alone. */
+	int cgfd = L->cg && cgroup_detect(NULL) == CGROUP_LAYOUT_V2 ? cgroup_v2_fd(L->cg) : -1;
 	if (cgfd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)cgfd;
@@ -270,6 +272,7 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 		return -1;
 	L->pid = pid;
 	L->pidfd = pidfd;
+	L->cloned = true;
 
 	if (L->cg && !into_cgroup) {
 		uint64_t t = trace_begin();

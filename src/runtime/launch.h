@@ -40,6 +40,7 @@ struct launch {
 	/* outputs */
 	pid_t pid;                        /* host pid of the child */
 	int pidfd;                        /* pidfd of the child (clone3 CLONE_PIDFD) */
+	bool cloned;                      /* the child existed, even if launch_spawn then failed */
 };
 
 /* clone3 + handshake. For create: returns once the init waits for `start`. For exec: returns once the

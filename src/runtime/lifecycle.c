@@ -8,6 +8,7 @@
 #include "runtime/launch.h"
 #include "runtime/plan.h"
 #include "runtime/seccomp.h"
+#include "runtime/selfseal.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -43,7 +44,7 @@ int write_pid_file(const char *path, pid_t pid, struct hull_err **err)
 		return hull_err_sys(err, "--pid-file %s", path);
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (fs_write_atomic(dfd, name, buf, (size_t)n, 0644, err) < 0)
+	if (fs_write_replace(dfd, name, buf, (size_t)n, 0644, err) < 0)
 		return hull_err_wrap(err, "--pid-file %s", path);
 	return 0;
 }
@@ -123,6 +124,7 @@ struct rollback {
 	struct cgroup *cg;
 	bool cg_made;
 	pid_t pid;
+	bool launched;                /* the init existed: poststop hooks are due */
 	const struct spec *spec;
 	struct container *c;
 };
@@ -133,6 +135,8 @@ static void rollback_run(struct rollback *rb)
 		kill(rb->pid, SIGKILL);
 		while (waitpid(rb->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+	}
+	if (rb->launched) {
 		/* The container reached the runtime's namespaces: runtime.md asks for poststop after a failed
 		 * create as after a delete. */
 		if (rb->spec && rb->c) {
@@ -180,6 +184,14 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (!spec)
 		return -1;
 	trace_end(t, "parse config.json");
+	if (o->argv && selfseal_needed(spec)) {
+		/* Before anything exists on the host: on success this does not return (CVE-2019-5736). */
+		extern char **environ;
+		if (selfseal_ensure(o->argc, o->argv, environ, err) < 0) {
+			spec_free(spec);
+			return -1;
+		}
+	}
 	int ret = -1;
 	struct rollback rb = { .rootfd = -1, .id = o->id };
 	struct container *c = NULL;
@@ -253,7 +265,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	c->locked = true;
 	rb.c = c;
 	L.close_in_child = c->dirfd;
-	if (fs_write_atomic(c->dirfd, HULL_CONFIG_COPY, cfg_text, cfg_len, 0600, err) < 0)
+	if (fs_write_replace(c->dirfd, HULL_CONFIG_COPY, cfg_text, cfg_len, 0600, err) < 0)
 		goto out;
 	if (mkfifoat(c->dirfd, HULL_EXEC_FIFO, 0600) < 0) {
 		hull_err_sys(err, "mkfifo %s", HULL_EXEC_FIFO);
@@ -315,10 +327,12 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	L.state_json = hook_state;
 	struct create_ctx cc = { .c = c };
 	L.state_arg = &cc;
-	if (launch_spawn(&L, err) < 0)
+	rb.spec = spec;
+	int launched = launch_spawn(&L, err);
+	rb.launched = L.cloned;
+	if (launched < 0)
 		goto out;
 	rb.pid = L.pid;
-	rb.spec = spec;
 	st->pid = L.pid;
 	st->pid_start = proc_pid_starttime(L.pid);
 	if (console_peer >= 0) {
@@ -365,6 +379,9 @@ out:
 		close(console_peer);
 	seccomp_prog_free(sc);
 	container_close(c);
-	spec_free(spec);
+	if (ret == 0 && o->keep_spec)
+		*o->keep_spec = spec;
+	else
+		spec_free(spec);
 	return ret;
 }

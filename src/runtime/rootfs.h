@@ -40,4 +40,9 @@ int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hu
 int rootfs_open_idmapped_mounts(const struct spec *s, const char *bundle, const char *userns_path, int **fds,
 				struct hull_err **err);
 
+/* After rootfs_finalize, in the container's root: bind console_fd (a pty slave from the container's own
+ * /dev/pts, opened after pivot_root as runc does) on /dev/console. For a terminal whose pty had to come
+ * from the container's devpts instance; rootfs_opts.console_fd stays -1 then. */
+int rootfs_bind_console(int console_fd, struct hull_err **err);
+
 #endif

@@ -27,6 +27,8 @@ int container_id_validate(const char *id, struct hull_err **err)
 	size_t len = strlen(id);
 	if (len > 255)
 		return rt_err(err, EINVAL, "invalid container id: longer than 255 bytes");
+	if (id[0] == '-')
+		return rt_err(err, EINVAL, "invalid container id: \"%s\" (must not start with '-')", id);
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
 		return rt_err(err, EINVAL, "invalid container id: \"%s\"", id);
 	for (const char *p = id; *p; p++)
@@ -250,7 +252,7 @@ int container_state_save(const struct container *c, struct hull_err **err)
 	json_object_set_new(o, "hull", priv);
 	char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(o);
-	int r = fs_write_atomic(c->dirfd, "state.json", text, strlen(text), 0600, err);
+	int r = fs_write_replace(c->dirfd, "state.json", text, strlen(text), 0600, err);
 	free(text);
 	return r < 0 ? hull_err_wrap(err, "save state of %s", st->id) : 0;
 }

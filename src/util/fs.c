@@ -3,6 +3,7 @@
 #include "util/cleanup.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -99,7 +100,8 @@ int fs_mkdir_p(const char *path, mode_t mode, struct hull_err **err)
 	return 0;
 }
 
-int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err)
+static int write_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, bool durable,
+			 struct hull_err **err)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), ".%s.tmp-%d", name, (int)getpid());
@@ -119,12 +121,22 @@ int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mo
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+	if ((durable && fsync(fd) < 0) || renameat(dirfd, tmp, dirfd, name) < 0) {
 		hull_err_sys(err, "commit %s", name);
 		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	return 0;
+}
+
+int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err)
+{
+	return write_replace(dirfd, name, buf, len, mode, true, err);
+}
+
+int fs_write_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err)
+{
+	return write_replace(dirfd, name, buf, len, mode, false, err);
 }
 
 int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_err **err)

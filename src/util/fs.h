@@ -26,6 +26,10 @@ int fs_mkdir_p(const char *path, mode_t mode, struct hull_err **err);
 
 /* Write buf to dirfd/name atomically: name.tmp-XXXX, fsync, rename. */
 int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err);
+/* The same without fsync: readers see the old or the new file, never a part, but a crash may lose the
+ * write. For volatile state (the runtime's state dir under /run dies with the machine anyway): the
+ * fsync would cost milliseconds on every container start where /run is not a tmpfs. */
+int fs_write_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC), e.g. /proc or cgroup files. */
 int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_err **err);
 /* Read a whole file; NUL-terminated; *len (if non-NULL) set to its size. */

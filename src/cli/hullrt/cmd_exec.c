@@ -6,6 +6,7 @@
 #include "cli/hullrt/cli.h"
 #include "oci/spec.h"
 #include "runtime/lifecycle.h"
+#include "runtime/selfseal.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -52,12 +53,18 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },               { 0, 0, 0, 0 },
 	};
 	struct exec_opts o = { .root = g->root };
+	struct hull_err *err = NULL;
+	/* The process meets the container's: run from a binary it cannot write (CVE-2019-5736). */
+	int full_argc;
+	char **full_argv = cli_full_argv(g, argv, argc, &full_argc);
+	extern char **environ;
+	if (selfseal_ensure(full_argc, full_argv, environ, &err) < 0)
+		return exec_fail(g, err);
 	const char *process_json = NULL, *cwd = NULL, *user = NULL, *label = NULL;
 	char **envs = xcalloc((size_t)argc + 1, sizeof(char *)), **capv = xcalloc((size_t)argc + 1, sizeof(char *));
 	char **gidv = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t n_env = 0, n_cap = 0, n_gid = 0;
 	bool tty = false, nnp = false;
-	struct hull_err *err = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+e:tu:g:p:dc:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -76,7 +83,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		case 'c': capv[n_cap++] = optarg; break;
 		case OPT_PRESERVE_FDS: {
 			unsigned n;
-			if (parse_uint(optarg, "preserve-fds", &n, &err) < 0)
+			if (parse_uint("preserve-fds", optarg, &n, &err) < 0)
 				return exec_fail(g, err);
 			o.preserve_fds = (int)n;
 			break;
@@ -136,7 +143,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		if (colon)
 			*colon++ = 0;
 		unsigned uid, gid;
-		if (parse_uint(u, "uid", &uid, &err) < 0 || (colon && parse_uint(colon, "gid", &gid, &err) < 0))
+		if (parse_uint("uid", u, &uid, &err) < 0 || (colon && parse_uint("gid", colon, &gid, &err) < 0))
 			return exec_fail(g, err);
 		p->user.uid = uid;
 		if (colon)
@@ -147,7 +154,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		p->user.n_additional_gids = 0;
 		for (size_t i = 0; i < n_gid; i++) {
 			unsigned gid;
-			if (parse_uint(gidv[i], "additional gid", &gid, &err) < 0)
+			if (parse_uint("additional gid", gidv[i], &gid, &err) < 0)
 				return exec_fail(g, err);
 			p->user.additional_gids[p->user.n_additional_gids++] = gid;
 		}
