@@ -146,9 +146,13 @@ static void auto_remove(struct ctr *c)
 
 static void set_winsize(int from, int master)
 {
-	struct winsize ws;
-	if (from >= 0 && master >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0 && ws.ws_row)
-		ioctl(master, TIOCSWINSZ, &ws);
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	if (master < 0)
+		return;
+	/* no client terminal to copy: docker's default size, so that programs asking get an answer */
+	if (from < 0 || ioctl(from, TIOCGWINSZ, &ws) < 0 || !ws.ws_row)
+		ws = (struct winsize){ .ws_row = 24, .ws_col = 80 };
+	ioctl(master, TIOCSWINSZ, &ws);
 }
 
 void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in, int attach_out, int attach_err,
