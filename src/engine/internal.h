@@ -51,6 +51,13 @@ const char *ctr_runtime(const struct ctr *c);
 /* Kill through the runtime (library or binary). */
 int engine_runtime_kill(struct ctr *c, int sig, bool all, struct hull_err **err);
 
+/* Default dispositions and an empty mask for the duration of a fork of a container process (the runtime
+ * library does not reset them in the child), then back. */
+#include <signal.h>
+struct signal_state { sigset_t mask; struct sigaction act[65]; };
+void engine_signals_default(struct signal_state *s);
+void engine_signals_restore(const struct signal_state *s);
+
 /* The seam for networking: called by the monitor after create, before start, with the init's pid. */
 int engine_network_setup(struct ctr *c, pid_t pid, struct hull_err **err);
 

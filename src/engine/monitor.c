@@ -216,6 +216,10 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	dup2(tty ? devnull : out_pipe[1], 1);
 	dup2(tty ? devnull : err_pipe[1], 2);
 	int r;
+	/* the init inherits dispositions and mask across fork and exec: it must not start with our
+	 * ignored SIGTERM/SIGPIPE (a shell cannot even trap a signal ignored at entry) */
+	struct signal_state sst;
+	engine_signals_default(&sst);
 	if (rt) {
 		r = extrt_create(c, tty ? &master : NULL, &pid, &err);
 	} else {
@@ -223,6 +227,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 					  .console_master = tty ? &master : NULL };
 		r = container_create(&co, &pid, &pidfd, &err);
 	}
+	engine_signals_restore(&sst);
 	for (int i = 0; i < 3; i++) {
 		dup2(saved[i] >= 0 ? saved[i] : devnull, i);
 		if (saved[i] >= 0)

@@ -40,6 +40,26 @@ int engine_signal_parse(const char *s)
 	return -1;
 }
 
+void engine_signals_default(struct signal_state *s)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, &s->mask);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (int i = 1; i < 65; i++)
+		if (i != SIGKILL && i != SIGSTOP && sigaction(i, NULL, &s->act[i]) == 0 &&
+		    s->act[i].sa_handler == SIG_IGN)
+			sigaction(i, &dfl, NULL);
+}
+
+void engine_signals_restore(const struct signal_state *s)
+{
+	for (int i = 1; i < 65; i++)
+		if (i != SIGKILL && i != SIGSTOP && s->act[i].sa_handler == SIG_IGN)
+			sigaction(i, &s->act[i], NULL);
+	sigprocmask(SIG_SETMASK, &s->mask, NULL);
+}
+
 /* Read one line from the monitor (blocking, or until a signal arrives on sigfd: then 0). */
 static int read_line(int fd, char *buf, size_t cap)
 {
@@ -395,7 +415,10 @@ int engine_exec(struct ctr *c, const struct exec_flags *f, struct hull_err **err
 	if (!proc)
 		return -1;
 	struct exec_opts eo = { .root = c->e->runtime_root, .id = c->id, .proc = proc, .detach = f->detach };
+	struct signal_state sst;
+	engine_signals_default(&sst);
 	int r = container_exec(&eo, err);
+	engine_signals_restore(&sst);
 	spec_process_free(proc);
 	return r;
 }
