@@ -5,6 +5,7 @@
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -375,9 +376,13 @@ static int hostconfig(const struct run_opts *o, json_t *hc, struct hull_err **er
 	return 0;
 }
 
+/* Made before the record: a crash leaves a dir without one, removed by the next command. */
 static int write_file(int dfd, const char *name, const char *s, struct hull_err **err)
 {
-	return fs_write_atomic(dfd, name, s, strlen(s), 0644, err);
+	if (engine_write_replace(dfd, name, s, strlen(s), err) < 0)
+		return -1;
+	fchmodat(dfd, name, 0644, 0);
+	return 0;
 }
 
 /* resolv.conf: the host's, without loopback name servers unless the network is the host's. */
@@ -557,8 +562,11 @@ static int build_record(struct ctr *c, const struct run_opts *o, struct image_in
 int engine_create(struct engine *e, const struct run_opts *o, char **id_out, struct hull_err **err)
 {
 	struct image_info img;
+	uint64_t t = trace_begin();
 	if (image_resolve(e->root, o->image, &img, err) < 0)
 		return -1;
+	trace_end(t, "resolve image %s", o->image);
+	t = trace_begin();
 	_cleanup_free_ char *id = engine_new_id();
 	_cleanup_fd_ int glock = engine_global_lock(e, err);
 	if (glock < 0) {
@@ -594,6 +602,7 @@ int engine_create(struct engine *e, const struct run_opts *o, char **id_out, str
 			fs_rmtree_at(d, id, NULL);
 		return -1;
 	}
+	trace_end(t, "create container record and dirs");
 	*id_out = steal_ptr(&id);
 	return 0;
 }

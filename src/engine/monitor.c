@@ -135,9 +135,18 @@ static void record_state(struct ctr *c, const char *status, pid_t pid, int exit_
 	hull_err_free(e);
 }
 
+/* The container is gone: the client may return while its files are deleted. */
+static void release_client(void)
+{
+	if (sync_fd >= 0)
+		close(sync_fd);
+	sync_fd = -1;
+}
+
 /* Remove the container after its exit (--rm): the record dir and its anonymous volumes. */
 static void auto_remove(struct ctr *c)
 {
+	c->on_removed = release_client;
 	struct hull_err *e = NULL;
 	if (engine_remove(c, true, true, &e) < 0)
 		log_error("--rm: %s", e->msg);
@@ -197,13 +206,15 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 		goto fail;
 	if (engine_rootfs_mount(c, &err) < 0)
 		goto fail;
+	uint64_t t = trace_begin();
 	json_t *spec = engine_spec_generate(c, &err);
 	if (!spec)
 		goto fail;
 	_cleanup_free_ char *spec_s = json_dumps(spec, JSON_INDENT(1));
 	json_decref(spec);
-	if (fs_write_atomic(dirfd, "config.json", spec_s, strlen(spec_s), 0600, &err) < 0)
+	if (engine_write_replace(dirfd, "config.json", spec_s, strlen(spec_s), &err) < 0)
 		goto fail;
+	trace_end(t, "generate config.json");
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
 	    (open_stdin && pipe2(in_pipe, O_CLOEXEC) < 0)) {
 		hull_err_sys(&err, "pipe");
@@ -256,8 +267,10 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	}
 	if (r < 0)
 		goto fail;
+	t = trace_begin();
 	record_state(c, "running", pid, 0, NULL, true);
 	say("S %d", (int)pid);
+	trace_end(t, "record running, tell the client");
 	/* from here on errors go to the log file's neighbour, not to a terminal */
 	dup2(devnull, 1);
 	dup2(devnull, 2);
@@ -318,6 +331,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 			if (pidfd >= 0 && waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) == 0)
 				status = si.si_code == CLD_EXITED ? si.si_status << 8 : si.si_status;
 			exited = true;
+			trace_end(trace_begin(), "container exited (status 0x%x)", status);
 			clock_gettime(CLOCK_MONOTONIC, &drain_deadline);
 			drain_deadline.tv_sec += 2;
 		}
@@ -330,19 +344,27 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 				break;
 		}
 	}
+	trace_end(trace_begin(), "output drained");
 	stream_flush(&so, &lw, true);
 	stream_flush(&se, &lw, true);
 	/* reap whatever else came to us as subreaper */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	t = trace_begin();
 	engine_teardown_runtime(c, NULL);
+	trace_end(t, "delete runtime state and cgroup");
+	t = trace_begin();
 	engine_rootfs_unmount(c);
+	trace_end(t, "unmount rootfs");
 	log_writer_close(&lw);
 	record_state(c, "exited", 0, code, NULL, true);
 	say("X %d", code);
-	if (auto_rm)
+	if (auto_rm) {
+		t = trace_begin();
 		auto_remove(c);
+		trace_end(t, "--rm: remove the container");
+	}
 	_exit(0);
 
 fail:

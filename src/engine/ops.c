@@ -5,6 +5,7 @@
 #include "runtime/signals.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,6 +155,7 @@ int engine_start(struct engine *e, struct ctr *c, const struct attach *a, int *e
 	}
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	pid_t client = getpid();
+	uint64_t t0 = trace_begin();
 	pid_t mon = fork();
 	if (mon < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -164,6 +166,7 @@ int engine_start(struct engine *e, struct ctr *c, const struct attach *a, int *e
 		close(sp[0]);
 		engine_monitor_main(e, c, sp[1], a->stdin_ || tty ? ain : -1, aout, aerr, a->attach ? client : 0);
 	}
+	trace_end(t0, "fork the monitor");
 	close(sp[1]);
 	/* the lock now belongs to the monitor: close our descriptor of it without unlocking */
 	close(c->lockfd);
@@ -225,8 +228,14 @@ int engine_start(struct engine *e, struct ctr *c, const struct attach *a, int *e
 	}
 	tty_restore();
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	/* the monitor finishes the teardown (and --rm) before we return, as docker's client waits */
-	waitpid(mon, NULL, 0);
+	/* the monitor finishes the teardown (and --rm) before we return, as docker's client waits: it
+	 * closes the pipe once the container is removed, or exits */
+	t0 = trace_begin();
+	while (read_line(syncfd, line, sizeof(line)) > 0)
+		continue;
+	/* still deleting files (--rm) or not: whoever inherits it reaps it */
+	waitpid(mon, NULL, WNOHANG);
+	trace_end(t0, "wait for the monitor's teardown");
 	if (code < 0)
 		return engine_err(err, EIO, "container %.12s: lost its monitor", c->id);
 	*exit_code = code;
@@ -311,9 +320,11 @@ int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err
 	json_object_set_new(rec_obj(c->rec, "State"), "Status", json_string("removing"));
 	if (ctr_save(c, err) < 0)
 		return -1;
+	uint64_t t = trace_begin();
 	if (engine_teardown_runtime(c, err) < 0)
 		return -1;
 	engine_rootfs_unmount(c);
+	trace_end(t, "rm: runtime state, cgroup and mounts gone");
 	if (engine_rootfs_mounted(c))
 		return engine_err(err, EBUSY, "container %.12s: rootfs still mounted", c->id);
 	size_t i;
@@ -324,14 +335,23 @@ int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err
 			if (volume_remove(c->e, rec_str(m, "Name"), true, &ve) < 0)
 				hull_err_free(ve);
 		}
+	trace_end(t, "rm: volumes");
+	t = trace_begin();
 	_cleanup_fd_ int d = open(c->e->containers, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0)
 		return hull_err_sys(err, "open %s", c->e->containers);
-	/* the record goes first so that a half-removed dir reads as "no container" */
-	_cleanup_free_ char *rec = xasprintf("%s/container.json", c->id);
-	unlinkat(d, rec, 0);
-	if (fs_rmtree_at(d, c->id, err) < 0)
+	/* one rename makes the container gone; its files are deleted after (by us, or by the next `ps`
+	 * if we die first) */
+	_cleanup_free_ char *trash = xasprintf(".trash-%s", c->id);
+	if (renameat(d, c->id, d, trash) < 0)
+		return hull_err_sys(err, "remove %s", c->dir);
+	trace_end(t, "rm: %s", c->dir);
+	if (c->on_removed)
+		c->on_removed();
+	t = trace_begin();
+	if (fs_rmtree_at(d, trash, err) < 0)
 		return -1;
+	trace_end(t, "rm: delete the files of %s", c->dir);
 	return 0;
 }
 

@@ -137,6 +137,33 @@ int ctr_reload(struct ctr *c, struct hull_err **err)
 	}
 	json_decref(c->rec);
 	c->rec = r;
+	c->saved = true;
+	return 0;
+}
+
+int engine_write_replace(int dirfd, const char *name, const char *buf, size_t len, struct hull_err **err)
+{
+	char tmp[256];
+	snprintf(tmp, sizeof(tmp), ".%s.tmp-%d", name, (int)getpid());
+	_cleanup_fd_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hull_err_sys(err, "create %s", tmp);
+	for (size_t off = 0; off < len;) {
+		ssize_t r = write(fd, buf + off, len - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			hull_err_sys(err, "write %s", tmp);
+			unlinkat(dirfd, tmp, 0);
+			return -1;
+		}
+		off += (size_t)r;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		hull_err_sys(err, "rename %s", tmp);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
 	return 0;
 }
 
@@ -146,8 +173,13 @@ int ctr_save(struct ctr *c, struct hull_err **err)
 	_cleanup_fd_ int d = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0)
 		return hull_err_sys(err, "open %s", c->dir);
-	if (fs_write_atomic(d, "container.json", s, strlen(s), 0600, err) < 0)
+	/* the first record is made durable; status changes need only be atomic (a crash of any process
+	 * leaves the old or the new file, and repair derives the truth from the lock and the kernel) */
+	int r = c->saved ? engine_write_replace(d, "container.json", s, strlen(s), err)
+			 : fs_write_atomic(d, "container.json", s, strlen(s), 0600, err);
+	if (r < 0)
 		return hull_err_wrap(err, "container %.12s: save record", c->id);
+	c->saved = true;
 	return 0;
 }
 
@@ -183,7 +215,7 @@ static bool is_hex_id(const char *s)
 	return true;
 }
 
-static int list_ids(struct engine *e, char ***ids, size_t *n, struct hull_err **err)
+static int list_ids(struct engine *e, char ***ids, size_t *n, bool sweep, struct hull_err **err)
 {
 	*ids = NULL;
 	*n = 0;
@@ -192,6 +224,9 @@ static int list_ids(struct engine *e, char ***ids, size_t *n, struct hull_err **
 		return hull_err_sys(err, "open %s", e->containers);
 	struct dirent *de;
 	while ((de = readdir(d))) {
+		/* the files of a container removed by a process that died before deleting them */
+		if (sweep && !strncmp(de->d_name, ".trash-", 7))
+			fs_rmtree_at(dirfd(d), de->d_name, NULL);
 		if (!is_hex_id(de->d_name))
 			continue;
 		*ids = xrealloc(*ids, (*n + 1) * sizeof(char *));
@@ -230,7 +265,7 @@ struct ctr *ctr_find(struct engine *e, const char *what, struct hull_err **err)
 		hull_err_set(err, EINVAL, "container name or id required");
 		return NULL;
 	}
-	if (list_ids(e, &ids, &n, err) < 0)
+	if (list_ids(e, &ids, &n, false, err) < 0)
 		return NULL;
 	struct ctr *found = NULL;
 	size_t prefix_hits = 0;
@@ -285,7 +320,7 @@ int ctr_list(struct engine *e, struct ctr ***out, size_t *n, struct hull_err **e
 	size_t nid;
 	*out = NULL;
 	*n = 0;
-	if (list_ids(e, &ids, &nid, err) < 0)
+	if (list_ids(e, &ids, &nid, true, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nid; i++) {
 		struct ctr *c = ctr_load(e, ids[i], NULL);
@@ -373,7 +408,7 @@ static bool name_taken(struct engine *e, const char *name)
 	char **ids;
 	size_t n;
 	bool taken = false;
-	if (list_ids(e, &ids, &n, NULL) < 0)
+	if (list_ids(e, &ids, &n, false, NULL) < 0)
 		return false;
 	for (size_t i = 0; i < n && !taken; i++) {
 		struct ctr *c = ctr_load(e, ids[i], NULL);

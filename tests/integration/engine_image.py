@@ -25,7 +25,10 @@ def busybox_tree_layer(extra=None):
         R.add_file(tf, "bin/busybox", bb, mode=0o755)
         for a in apps:
             if a != "busybox":
-                R.add_link(tf, f"bin/{a}", "bin/busybox", hard=True)
+                # a hard link's header mode is the file's own (some unpackers apply it to the inode)
+                ti = tarfile.TarInfo(f"bin/{a}")
+                ti.type, ti.linkname, ti.mode, ti.mtime = tarfile.LNKTYPE, "bin/busybox", 0o755, 1700000000
+                tf.addfile(ti)
         if os.path.exists(helper):
             with open(helper, "rb") as f:
                 R.add_file(tf, "hull-helper", f.read(), mode=0o755)

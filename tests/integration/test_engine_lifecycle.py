@@ -23,6 +23,12 @@ def run_d(eng, *args):  # noqa: F811
 
 def nothing_left(eng, cid):  # noqa: F811
     assert not os.path.exists(os.path.join(eng.root, "containers", cid))
+    # removal renames the dir away at once; its files (the upper dir) are deleted right after
+    trash = os.path.join(eng.root, "containers", ".trash-" + cid)
+    end = time.time() + 10
+    while os.path.exists(trash) and time.time() < end:
+        time.sleep(0.02)
+    assert not os.path.exists(trash)
     assert not os.path.exists(os.path.join(eng.root, "runtime", cid))
     assert cgroup_dirs(cid) == []
     assert [m for m in mounts_under(eng.root) if cid in m] == []
@@ -32,6 +38,10 @@ def test_rm_flag_leaves_nothing(eng):  # noqa: F811
     p = eng("run", "--rm", "--name", "hulltest-rm", IMAGE, "sh", "-c", "echo bye > /tmp/upper-file; echo done")
     assert p.stdout == "done\n"
     assert eng.container_ids() == []
+    end = time.time() + 10
+    while any(n.startswith(".trash-") for n in os.listdir(os.path.join(eng.root, "containers"))) and time.time() < end:
+        time.sleep(0.02)
+    assert [n for n in os.listdir(os.path.join(eng.root, "containers")) if n != ".lock"] == []
     # the image's /vol anonymous volume went with it; volumes dir empty
     assert os.listdir(os.path.join(eng.root, "volumes")) == []
     assert mounts_under(eng.root) == []
