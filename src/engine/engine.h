@@ -67,7 +67,6 @@ struct ctr {
 	int lockfd;     /* monitor.lock, flock'ed when `locked` */
 	bool locked;
 	json_t *rec;    /* container.json (docker inspect's shape) */
-	bool saved;     /* the record exists on disk (later saves are atomic renames without fsync) */
 	void (*on_removed)(void); /* engine_remove: called once the container is gone, before its files are */
 };
 

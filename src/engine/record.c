@@ -137,7 +137,6 @@ int ctr_reload(struct ctr *c, struct hull_err **err)
 	}
 	json_decref(c->rec);
 	c->rec = r;
-	c->saved = true;
 	return 0;
 }
 
@@ -173,13 +172,12 @@ int ctr_save(struct ctr *c, struct hull_err **err)
 	_cleanup_fd_ int d = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0)
 		return hull_err_sys(err, "open %s", c->dir);
-	/* the first record is made durable; status changes need only be atomic (a crash of any process
-	 * leaves the old or the new file, and repair derives the truth from the lock and the kernel) */
-	int r = c->saved ? engine_write_replace(d, "container.json", s, strlen(s), err)
-			 : fs_write_atomic(d, "container.json", s, strlen(s), 0600, err);
+	/* atomic, not fsync'ed: a crash of any process leaves the old or the new file, and repair derives
+	 * the truth from the lock and the kernel; an fsync per state change would cost more than the
+	 * container's whole start on a busy disk (a power loss may lose the last change, as docker's) */
+	int r = engine_write_replace(d, "container.json", s, strlen(s), err);
 	if (r < 0)
 		return hull_err_wrap(err, "container %.12s: save record", c->id);
-	c->saved = true;
 	return 0;
 }
 

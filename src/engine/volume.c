@@ -32,7 +32,7 @@ int volume_create(struct engine *e, const char *name, bool anonymous, char **pat
 	_cleanup_free_ char *s = json_dumps(j, JSON_INDENT(1));
 	json_decref(j);
 	_cleanup_fd_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d < 0 || fs_write_atomic(d, "volume.json", s, strlen(s), 0600, err) < 0)
+	if (d < 0 || engine_write_replace(d, "volume.json", s, strlen(s), err) < 0)
 		return hull_err_wrap(err, "volume %s", name);
 	if (path)
 		*path = steal_ptr(&data);
