@@ -124,10 +124,12 @@ int caps_apply(const struct spec_caps *c, struct hull_err **err)
 	for (int cap = 0; cap < 64; cap++) {
 		if (!(amb & (1ULL << cap)))
 			continue;
-		/* runc keeps going with a warning; an ambient cap missing from permitted or inheritable is a
-		 * profile mistake the kernel refuses, not a reason to fail the container. */
+		/* runc keeps going; an ambient cap missing from permitted or inheritable is a profile mistake the
+		 * kernel refuses, not a reason to fail the container. `runc spec` itself asks for ambient caps
+		 * without inheritable, and runc 1.1 stays silent about it: so a debug line, not a warning on
+		 * every container's stderr. */
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			log_warn("can't raise ambient capability %d: %s", cap, strerror(errno));
+			log_debug("can't raise ambient capability %d: %s", cap, strerror(errno));
 	}
 	trace_end(t, "capabilities: effective 0x%llx permitted 0x%llx inheritable 0x%llx ambient 0x%llx",
 		  (unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh,

@@ -2,8 +2,9 @@
  *
  * Order of use in the container's init (and in exec): caps_drop_bounding() while still root,
  * caps_keep_across_setuid(), then setgroups/setgid/setuid, then caps_apply() and caps_set_no_new_privs().
- * A set the spec does not give is empty. When process.capabilities is absent altogether, runc leaves the
- * process's capabilities alone: the caller then calls none of these (spec->process->has_caps is false).
+ * A set the spec does not give is empty. When process.capabilities is absent altogether, runc 1.1.5 (the
+ * reference on this machine) ends with every set empty, bounding included: call these with an all-empty
+ * struct spec_caps rather than skipping them.
  * Inheritable stays empty unless the spec asks for it (CVE-2022-29162). Caps above the kernel's
  * /proc/sys/kernel/cap_last_cap are ignored, as runc ignores capabilities the kernel does not know.
  * Knows nothing of containers; raw prctl/capset, no libcap. Names come from the parser's table (oci/tables.h).
@@ -19,7 +20,8 @@ int caps_drop_bounding(const struct spec_caps *c, struct hull_err **err);
 /* PR_SET_KEEPCAPS: permitted survives the setuid to a non-root user. */
 int caps_keep_across_setuid(struct hull_err **err);
 /* capset(permitted, effective, inheritable), then the ambient set (cleared, then each raised; a cap
- * that cannot be raised — not in permitted and inheritable — is a warning, as in runc); clears keepcaps. */
+ * that cannot be raised — not in permitted and inheritable — is skipped with a debug log, as runc 1.1
+ * does silently); clears keepcaps. */
 int caps_apply(const struct spec_caps *c, struct hull_err **err);
 /* prctl(PR_SET_NO_NEW_PRIVS, 1) for process.noNewPrivileges. */
 int caps_set_no_new_privs(struct hull_err **err);

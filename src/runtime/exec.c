@@ -1,5 +1,6 @@
 /* exec.c — a new process in a running container: the init's namespaces joined at once through its
  * pidfd, its cgroup, the container's seccomp profile, then the same process setup as the init. */
+#include "runtime/selfseal.h"
 #include "runtime/rterr.h"
 #include "cgroup/cgroup.h"
 #include "oci/spec.h"
@@ -53,6 +54,8 @@ static char *exec_state(void *arg, pid_t pid, const char *status)
 
 int container_exec(const struct exec_opts *o, struct hull_err **err)
 {
+	if (selfseal_ensure(0, NULL, NULL, err) < 0)
+		return -1;
 	_cleanup_container_ struct container *c = container_open(o->root, o->id, true, err);
 	if (!c)
 		return -1;

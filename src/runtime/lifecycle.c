@@ -1,4 +1,5 @@
 /* lifecycle.c — create, start, kill, delete. See lifecycle.h. */
+#include "runtime/selfseal.h"
 #include "runtime/rterr.h"
 #include "runtime/lifecycle.h"
 #include "cgroup/cgroup.h"
@@ -183,6 +184,10 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	struct spec *spec = spec_parse(cfg_text, cfg_len, "config.json", err);
 	if (!spec)
 		return -1;
+	if (selfseal_needed(spec) && selfseal_ensure(0, NULL, NULL, err) < 0) {
+		spec_free(spec);
+		return -1;
+	}
 	trace_end(t, "parse config.json");
 	if (o->argv && selfseal_needed(spec)) {
 		/* Before anything exists on the host: on success this does not return (CVE-2019-5736). */

@@ -1,9 +1,13 @@
 /* seccomp.h — linux.seccomp compiled to BPF with libseccomp, cached by profile hash, installed last.
  *
- * seccomp_prepare runs on the host side (before the container process needs it) and may read/write the
- * BPF cache in cache_dir (keyed by sha256 of the profile's canonical JSON and the libseccomp version);
- * seccomp_install runs in the container's process just before execve and uses no libseccomp state,
- * only the compiled program. Knows nothing of containers beyond the profile.
+ * seccomp_prepare runs on the host side (before the container process needs it): it checks the whole
+ * profile (errors name the JSON path), translates it as runc does (see seccomp.c) and may read/write the
+ * BPF cache in cache_dir (keyed by sha256 of spec_seccomp.raw_json, the libseccomp version, the kernel
+ * release and machine, and our translation's format; entries are checksummed, a corrupt one is rebuilt).
+ * seccomp_install runs in the container's process just before execve and uses no libseccomp state, only
+ * the compiled program: every flag, libseccomp-known or not (WAIT_KILLABLE_RECV), goes straight to
+ * seccomp(2). Without no_new_privs it needs CAP_SYS_ADMIN, so it must then run before caps are dropped.
+ * Knows nothing of containers beyond the profile.
  */
 #ifndef HULL_RUNTIME_SECCOMP_H
 #define HULL_RUNTIME_SECCOMP_H

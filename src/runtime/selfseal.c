@@ -1,6 +1,7 @@
 /* selfseal.c — see selfseal.h for the threat and the choice. */
 #include "runtime/selfseal.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,8 @@ struct hull_mnt_id_req {
 	uint32_t size, spare;
 	uint64_t mnt_id, param;
 };
+
+extern char **environ;
 
 #define SEALED_MARK "_HULL_SELFSEALED"
 #define MEMFD_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -138,6 +141,31 @@ static int memfd_of_self(struct hull_err **err)
 	return steal_fd(&mfd);
 }
 
+/* argv as the kernel has it, for callers deep in the library that no longer hold main's argv. */
+static char **cmdline_argv(void)
+{
+	_cleanup_fd_ int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t len = 0, cap = 4096;
+	char *buf = xmalloc(cap + 1);
+	ssize_t n;
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap)
+			buf = xrealloc(buf, (cap *= 2) + 1);
+	}
+	buf[len] = 0;
+	size_t count = 0;
+	for (size_t i = 0; i < len; i++)
+		count += buf[i] == 0;
+	char **argv = xcalloc(count + 2, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		argv[k++] = buf + i;
+	return argv; /* buf lives as long as argv: both end with the execveat or the process */
+}
+
 int selfseal_ensure(int argc, char **argv, char **envp, struct hull_err **err)
 {
 	(void)argc;
@@ -149,18 +177,24 @@ int selfseal_ensure(int argc, char **argv, char **envp, struct hull_err **err)
 	if (reexecuted)
 		return hull_err_set(err, EPERM, "self-seal: still running from a writable binary after re-exec");
 
+	uint64_t t = trace_begin();
 	_cleanup_fd_ int fd = ro_mount_of_self();
 	if (fd < 0) {
 		fd = memfd_of_self(err);
 		if (fd < 0)
 			return hull_err_wrap(err, "self-seal (CVE-2019-5736)");
 	}
+	if (!argv && !(argv = cmdline_argv()))
+		return hull_err_sys(err, "self-seal: read /proc/self/cmdline");
+	if (!envp)
+		envp = environ;
 	size_t n = 0;
 	while (envp[n])
 		n++;
 	_cleanup_free_ char **env = xcalloc(n + 2, sizeof(char *));
 	memcpy(env, envp, n * sizeof(char *));
 	env[n] = SEALED_MARK "=1";
+	trace_end(t, "self-seal: re-exec from a sealed copy");
 	syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
 	return hull_err_sys(err, "self-seal (CVE-2019-5736): execveat sealed copy");
 }

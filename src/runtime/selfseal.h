@@ -58,7 +58,8 @@ enum selfseal_kind selfseal_status(void);
  * side effect (the program starts over with the same argv).
  * Returns 0 when already sealed (nothing done); otherwise re-executes the program from a sealed source
  * and does not return; -1 with *err if no sealed source can be made. Safe against loops: a re-executed
- * program that still is not sealed fails instead of re-executing again. */
+ * program that still is not sealed fails instead of re-executing again. argv NULL: the process's own
+ * (/proc/self/cmdline), envp NULL: environ — so library code can call selfseal_ensure(0, NULL, NULL, err). */
 int selfseal_ensure(int argc, char **argv, char **envp, struct hull_err **err);
 
 #endif

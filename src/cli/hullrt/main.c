@@ -1,6 +1,7 @@
 /* main.c — hullrt's entry: global options, then dispatch to cmd_<name>. */
 #include "cli/hullrt/cli.h"
 #include "util/log.h"
+#include "runtime/selfseal.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -53,6 +54,11 @@ int cli_fail(struct hullrt_globals *g, struct hull_err *err)
 int main(int argc, char **argv)
 {
 	struct hullrt_globals g = { .root = "/run/hull", .log_format = "text", .argv0 = argv[0] };
+	struct hull_err *serr = NULL;
+	if (selfseal_startup(&serr) < 0) {
+		fprintf(stderr, "hullrt: %s\n", serr->msg);
+		return 1;
+	}
 	static const struct option opts[] = {
 		{ "root", required_argument, 0, 'r' },      { "log", required_argument, 0, 'l' },
 		{ "log-format", required_argument, 0, 'f' }, { "debug", no_argument, 0, 'd' },
