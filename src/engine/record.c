@@ -252,6 +252,18 @@ static struct ctr *ctr_load(struct engine *e, const char *id, struct hull_err **
 		ctr_free(c);
 		return NULL;
 	}
+	/* a removal that died halfway is finished by whoever finds it (once nobody holds the lock) */
+	if (!strcmp(ctr_status(c), "removing") && ctr_lock(c, false, NULL) == 0) {
+		struct hull_err *re = NULL;
+		int r = engine_remove(c, true, false, &re);
+		hull_err_free(re);
+		if (r == 0) {
+			engine_err(err, ENOENT, "no such container: %.12s", id);
+			ctr_free(c);
+			return NULL;
+		}
+		ctr_unlock(c);
+	}
 	return c;
 }
 

@@ -214,6 +214,19 @@ def test_kill9_of_hull_then_ps_and_rm_clean_everything(eng):  # noqa: F811
     nothing_left(eng, cid)
 
 
+def test_half_removed_container_is_finished(eng):  # noqa: F811
+    # `hull rm` killed after it marked the container "removing": the next command finishes the removal
+    cid = eng("create", IMAGE).stdout.strip()
+    rec = os.path.join(eng.root, "containers", cid, "container.json")
+    with open(rec) as fh:
+        r = json.load(fh)
+    r["State"]["Status"] = "removing"
+    with open(rec, "w") as fh:
+        json.dump(r, fh)
+    assert eng("ps", "-a", "-q").stdout == ""
+    nothing_left(eng, cid)
+
+
 def test_half_created_container_is_cleaned(eng):  # noqa: F811
     # a create killed before its record was written: a dir without container.json
     cid = "ab" * 32
