@@ -37,6 +37,12 @@ static inline const char *rec_str(json_t *o, const char *k)
 int mounts_from_opts(struct engine *e, const struct run_opts *o, json_t *image_volumes, json_t *mounts,
 		     struct hull_err **err);
 
+/* A process object (terminal, user, args, env, cwd, capabilities, noNewPrivileges) with the container's
+ * identity: user resolved inside rootfd, capabilities from HostConfig (every one when privileged), the
+ * container's Env plus HOSTNAME/HOME when missing, extra_env, TERM with a tty. Takes args. */
+json_t *engine_process(struct ctr *c, int rootfd, const char *user_spec, const char *cwd, bool tty,
+		       bool privileged, json_t *args, const struct strv *extra_env, struct hull_err **err);
+
 /* The static init bound into --init containers (next to the hull binary, or $HULL_INIT). */
 char *engine_init_path(void);
 

@@ -366,45 +366,12 @@ json_t *engine_exec_process(struct ctr *c, const struct exec_flags *f, struct hu
 		hull_err_sys(err, "open %s", rootfs);
 		return NULL;
 	}
-	struct resolved_user u;
-	if (user_resolve(rootfd, f->user ? f->user : rec_str(cfg, "User"), &u, err) < 0)
-		return NULL;
-	struct strv add = { 0 }, drop = { 0 };
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(hc, "CapAdd"), i, x)
-		strv_push(&add, json_string_value(x));
-	json_array_foreach(json_object_get(hc, "CapDrop"), i, x)
-		strv_push(&drop, json_string_value(x));
-	json_t *caps = engine_caps(f->privileged || json_is_true(json_object_get(hc, "Privileged")), &add, &drop, err);
-	strv_clear(&add);
-	strv_clear(&drop);
-	if (!caps) {
-		resolved_user_free(&u);
-		return NULL;
-	}
-	json_t *env = json_deep_copy(json_object_get(cfg, "Env"));
-	json_array_append_new(env, json_sprintf("HOSTNAME=%s", rec_str(cfg, "Hostname")));
-	json_array_append_new(env, json_sprintf("HOME=%s", u.home && *u.home ? u.home : "/"));
-	for (size_t k = 0; k < f->env.n; k++)
-		json_array_append_new(env, json_string(f->env.v[k]));
-	if (f->tty)
-		json_array_append_new(env, json_string("TERM=xterm"));
 	json_t *args = json_array();
 	for (size_t k = 0; k < f->cmd.n; k++)
 		json_array_append_new(args, json_string(f->cmd.v[k]));
-	json_t *user = json_pack("{s:I,s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
-	if (u.n_gids) {
-		json_t *g = json_array();
-		for (size_t k = 0; k < u.n_gids; k++)
-			json_array_append_new(g, json_integer(u.gids[k]));
-		json_object_set_new(user, "additionalGids", g);
-	}
-	resolved_user_free(&u);
-	const char *wd = f->workdir ? f->workdir : rec_str(cfg, "WorkingDir");
-	return json_pack("{s:b,s:o,s:o,s:o,s:s,s:{s:o,s:O,s:O},s:b}", "terminal", f->tty, "user", user, "args", args,
-			 "env", env, "cwd", wd && *wd ? wd : "/", "capabilities", "bounding", caps, "effective", caps,
-			 "permitted", caps, "noNewPrivileges", json_is_true(json_object_get(hc, "NoNewPrivileges")));
+	return engine_process(c, rootfd, f->user ? f->user : rec_str(cfg, "User"),
+			      f->workdir ? f->workdir : rec_str(cfg, "WorkingDir"), f->tty,
+			      f->privileged || json_is_true(json_object_get(hc, "Privileged")), args, &f->env, err);
 }
 
 int engine_exec(struct ctr *c, const struct exec_flags *f, struct hull_err **err)

@@ -136,29 +136,14 @@ static bool env_has(json_t *env, const char *key)
 	return false;
 }
 
-json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
+json_t *engine_process(struct ctr *c, int rootfd, const char *user_spec, const char *cwd, bool tty,
+		       bool privileged, json_t *args, const struct strv *extra_env, struct hull_err **err)
 {
-	json_t *rec = c->rec, *cfg = rec_obj(rec, "Config"), *hc = rec_obj(rec, "HostConfig");
-	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", c->dir);
-	_cleanup_fd_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		hull_err_sys(err, "open %s", rootfs);
-		return NULL;
-	}
+	json_t *cfg = rec_obj(c->rec, "Config"), *hc = rec_obj(c->rec, "HostConfig");
 	struct resolved_user u;
-	if (user_resolve(rootfd, rec_str(cfg, "User"), &u, err) < 0)
+	if (user_resolve(rootfd, user_spec, &u, err) < 0) {
+		json_decref(args);
 		return NULL;
-	bool privileged = json_is_true(json_object_get(hc, "Privileged"));
-	bool tty = json_is_true(json_object_get(cfg, "Tty"));
-	const char *wd = rec_str(cfg, "WorkingDir");
-	/* docker makes a missing working directory; inside the rootfs, confined */
-	if (wd && strcmp(wd, "/")) {
-		int fd = fs_mkdir_p_in_root(rootfd, wd, 0755, err);
-		if (fd < 0) {
-			resolved_user_free(&u);
-			return NULL;
-		}
-		close(fd);
 	}
 	struct strv add = { 0 }, drop = { 0 };
 	size_t i;
@@ -172,22 +157,18 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 	strv_clear(&drop);
 	if (!caps) {
 		resolved_user_free(&u);
+		json_decref(args);
 		return NULL;
 	}
-
-	json_t *args = json_array();
-	bool init = json_is_true(json_object_get(hc, "Init"));
-	if (init) {
-		json_array_append_new(args, json_string("/dev/init"));
-		json_array_append_new(args, json_string("--"));
-	}
-	json_array_append(args, json_object_get(rec, "Path"));
-	json_array_extend(args, json_object_get(rec, "Args"));
 	json_t *env = json_deep_copy(json_object_get(cfg, "Env"));
 	if (!env_has(env, "HOSTNAME"))
 		json_array_append_new(env, json_sprintf("HOSTNAME=%s", rec_str(cfg, "Hostname")));
 	if (!env_has(env, "HOME"))
 		json_array_append_new(env, json_sprintf("HOME=%s", u.home && *u.home ? u.home : "/"));
+	for (size_t k = 0; extra_env && k < extra_env->n; k++)
+		json_array_append_new(env, json_string(extra_env->v[k]));
+	if (tty && !env_has(env, "TERM"))
+		json_array_append_new(env, json_string("TERM=xterm"));
 	json_t *user = json_pack("{s:I,s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
 	if (u.n_gids) {
 		json_t *g = json_array();
@@ -196,6 +177,46 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 		json_object_set_new(user, "additionalGids", g);
 	}
 	resolved_user_free(&u);
+	return json_pack("{s:b,s:o,s:o,s:o,s:s,s:{s:o,s:O,s:O},s:b}", "terminal", tty, "user", user, "args", args,
+			 "env", env, "cwd", cwd && *cwd ? cwd : "/", "capabilities", "bounding", caps, "effective",
+			 caps, "permitted", caps, "noNewPrivileges",
+			 json_is_true(json_object_get(hc, "NoNewPrivileges")));
+}
+
+json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
+{
+	json_t *rec = c->rec, *cfg = rec_obj(rec, "Config"), *hc = rec_obj(rec, "HostConfig");
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", c->dir);
+	_cleanup_fd_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		hull_err_sys(err, "open %s", rootfs);
+		return NULL;
+	}
+	bool privileged = json_is_true(json_object_get(hc, "Privileged"));
+	bool tty = json_is_true(json_object_get(cfg, "Tty"));
+	const char *wd = rec_str(cfg, "WorkingDir");
+	/* docker makes a missing working directory; inside the rootfs, confined */
+	if (wd && strcmp(wd, "/")) {
+		int fd = fs_mkdir_p_in_root(rootfd, wd, 0755, err);
+		if (fd < 0)
+			return NULL;
+		close(fd);
+	}
+	json_t *args = json_array();
+	bool init = json_is_true(json_object_get(hc, "Init"));
+	if (init) {
+		json_array_append_new(args, json_string("/dev/init"));
+		json_array_append_new(args, json_string("--"));
+	}
+	json_array_append(args, json_object_get(rec, "Path"));
+	json_array_extend(args, json_object_get(rec, "Args"));
+	json_t *proc = engine_process(c, rootfd, rec_str(cfg, "User"), wd, tty, privileged, args, NULL, err);
+	if (!proc)
+		return NULL;
+	/* the seccomp profile's exceptions follow the capabilities the process gets */
+	json_t *caps = json_incref(json_object_get(json_object_get(proc, "capabilities"), "bounding"));
+	size_t i;
+	json_t *x;
 	json_t *rl = json_array();
 	json_array_foreach(json_object_get(hc, "Ulimits"), i, x) {
 		_cleanup_free_ char *t = xasprintf("RLIMIT_%s", rec_str(x, "Name"));
@@ -205,10 +226,6 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 		json_array_append_new(rl, json_pack("{s:s,s:O,s:O}", "type", t, "hard", json_object_get(x, "Hard"),
 						    "soft", json_object_get(x, "Soft")));
 	}
-	json_t *proc = json_pack("{s:b,s:o,s:o,s:o,s:s,s:{s:O,s:O,s:O},s:b}", "terminal", tty, "user", user, "args",
-				 args, "env", env, "cwd", wd && *wd ? wd : "/", "capabilities", "bounding", caps,
-				 "effective", caps, "permitted", caps, "noNewPrivileges",
-				 json_is_true(json_object_get(hc, "NoNewPrivileges")));
 	if (json_array_size(rl))
 		json_object_set_new(proc, "rlimits", rl);
 	else
