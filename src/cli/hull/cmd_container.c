@@ -25,6 +25,19 @@ static int open_engine(struct hull_globals *g, struct engine *e)
 	return 0;
 }
 
+/* Every container (repaired), newest first; on failure the error is printed and 125 returned. */
+static int open_and_list(struct hull_globals *g, struct engine *e, struct ctr ***cs, size_t *n)
+{
+	if (open_engine(g, e))
+		return 125;
+	struct hull_err *err = NULL;
+	if (ctr_list(e, cs, n, &err) < 0) {
+		engine_close(e);
+		return fail(err);
+	}
+	return 0;
+}
+
 static time_t parse_time(const char *s)
 {
 	struct tm tm = { 0 };
@@ -105,15 +118,10 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 		}
 	}
 	struct engine e;
-	if (open_engine(g, &e))
-		return 125;
 	struct ctr **cs;
 	size_t n;
-	struct hull_err *err = NULL;
-	if (ctr_list(&e, &cs, &n, &err) < 0) {
-		engine_close(&e);
-		return fail(err);
-	}
+	if (open_and_list(g, &e, &cs, &n))
+		return 125;
 	json_t *arr = json_array();
 	if (!quiet && !json_fmt)
 		printf("%-12s   %-20s   %-22s   %-16s   %-26s   %-8s   %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
@@ -355,23 +363,18 @@ int cmd_stats(struct hull_globals *g, int argc, char **argv)
 static int container_prune(struct hull_globals *g)
 {
 	struct engine e;
-	if (open_engine(g, &e))
-		return 125;
 	struct ctr **cs;
 	size_t n;
-	struct hull_err *err = NULL;
-	if (ctr_list(&e, &cs, &n, &err) < 0) {
-		engine_close(&e);
-		return fail(err);
-	}
+	if (open_and_list(g, &e, &cs, &n))
+		return 125;
 	printf("Deleted Containers:\n");
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = ctr_status(cs[i]);
 		if (!strcmp(s, "exited") || !strcmp(s, "created")) {
+			struct hull_err *err = NULL;
 			if (engine_remove(cs[i], false, false, &err) < 0) {
 				fail(err);
-				err = NULL;
 				rc = 1;
 			} else
 				printf("%s\n", cs[i]->id);
