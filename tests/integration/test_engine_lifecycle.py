@@ -178,6 +178,21 @@ def test_volume_persists_across_containers(eng):  # noqa: F811
     assert anon[0] not in eng("volume", "ls", "-q").stdout
     eng("volume", "rm", "hulltest-vol")
     assert eng("volume", "ls", "-q").stdout.split() == []
+    # prune: unused anonymous volumes (-a: every unused one), never one a container uses
+    eng("volume", "create", "hulltest-keep")
+    used = eng("create", "-v", "hulltest-used:/u", IMAGE).stdout.strip()
+    gone = eng("create", IMAGE).stdout.strip()
+    anon = [m["Name"] for m in eng.inspect(gone)["Mounts"] if m.get("Anonymous")][0]
+    eng("rm", gone)  # without -v: its anonymous volume stays, unused
+    out = eng("volume", "prune").stdout
+    assert anon in out and "hulltest-keep" not in out
+    out = eng("volume", "prune", "-a").stdout
+    assert "hulltest-keep" in out and "hulltest-used" not in out
+    eng("rm", "-v", used)
+    # a tmpfs through --mount
+    out = eng("run", "--rm", "--mount", "type=tmpfs,target=/t,tmpfs-size=2m", IMAGE, "grep", " /t ",
+              "/proc/mounts").stdout
+    assert "tmpfs" in out and "size=2048k" in out
     # a bind mount of a host dir
     hostdir = os.path.join(eng.root, "hostdir")
     os.mkdir(hostdir)
