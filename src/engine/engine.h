@@ -168,6 +168,9 @@ int volume_create(struct engine *e, const char *name, bool anonymous, char **pat
 int volume_remove(struct engine *e, const char *name, bool force, struct hull_err **err);
 json_t *volume_inspect(struct engine *e, const char *name, struct hull_err **err);
 int volume_list(struct engine *e, char ***names, size_t *n, struct hull_err **err);
+/* First use of a volume: copy the image's content at dest (resolved inside rootfd) into it if it is
+ * still empty, as docker does; recorded in volume.json ("Seeded") so that it happens once. */
+int volume_seed(struct engine *e, const char *name, int rootfd, const char *dest, struct hull_err **err);
 /* Is the volume used by any container record? */
 bool volume_in_use(struct engine *e, const char *name);
 

@@ -202,6 +202,12 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 			return NULL;
 		close(fd);
 	}
+	size_t mi;
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "Mounts"), mi, m)
+		if (!strcmp(rec_str(m, "Type"), "volume") &&
+		    volume_seed(c->e, rec_str(m, "Name"), rootfd, rec_str(m, "Destination"), err) < 0)
+			return NULL;
 	json_t *args = json_array();
 	bool init = json_is_true(json_object_get(hc, "Init"));
 	if (init) {

@@ -189,6 +189,12 @@ def test_volume_persists_across_containers(eng):  # noqa: F811
     out = eng("volume", "prune", "-a").stdout
     assert "hulltest-keep" in out and "hulltest-used" not in out
     eng("rm", "-v", used)
+    # a new volume is seeded with what the image has at its mount point (once, while it is empty)
+    out = eng("run", "--rm", "-v", "hulltest-seed:/data", IMAGE, "sh", "-c",
+              "cat /data/from-image; echo mine > /data/from-image").stdout
+    assert out == "image data\n"
+    assert eng("run", "--rm", "-v", "hulltest-seed:/data", IMAGE, "cat", "/data/from-image").stdout == "mine\n"
+    eng("volume", "rm", "hulltest-seed")
     # a tmpfs through --mount
     out = eng("run", "--rm", "--mount", "type=tmpfs,target=/t,tmpfs-size=2m", IMAGE, "grep", " /t ",
               "/proc/mounts").stdout
