@@ -314,8 +314,19 @@ int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err
 		if (ctr_lock(c, true, err) < 0)
 			return -1;
 	}
-	if (ctr_reload(c, err) < 0)
+	struct hull_err *re = NULL;
+	if (ctr_reload(c, &re) < 0) {
+		/* its own --rm took it while we waited: gone, as asked */
+		if (re->errnum == ENOENT) {
+			hull_err_free(re);
+			return 0;
+		}
+		if (err)
+			*err = re;
+		else
+			hull_err_free(re);
 		return -1;
+	}
 	/* "removing" first: a crash from here on is finished by the next command */
 	json_object_set_new(rec_obj(c->rec, "State"), "Status", json_string("removing"));
 	if (ctr_save(c, err) < 0)

@@ -51,6 +51,10 @@ def test_rm_flag_leaves_nothing(eng):  # noqa: F811
     while os.path.exists(os.path.join(eng.root, "containers", cid)) and time.time() < end:
         time.sleep(0.05)
     nothing_left(eng, cid)
+    # rm -f of a running --rm container: its monitor removes it while rm waits, and that is success
+    cid = run_d(eng, "--rm", IMAGE, "sleep", "30")
+    eng("rm", "-f", cid)
+    nothing_left(eng, cid)
 
 
 def test_logs_survive_hull_and_follow(eng):  # noqa: F811
