@@ -114,6 +114,10 @@ int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err
 /* Wait for the container to stop; returns its exit code. */
 int engine_wait(struct ctr *c, struct hull_err **err);
 
+/* The exit code for a runtime's failure to start (or exec) a command, from its message as runtimes word
+ * it: 127 not found, 126 cannot be executed, else 125. */
+int engine_start_error_code(const struct hull_err *e);
+
 /* The container's signal by name or number ("SIGTERM", "TERM", "15"); -1 if unknown. */
 int engine_signal_parse(const char *s);
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -33,6 +35,25 @@ static char *last_log_line(const char *path)
 	return msg;
 }
 
+/* crun 1.8 refuses a hybrid cgroup layout (v1 controllers + an empty cgroup2 at /sys/fs/cgroup/unified):
+ * it is run in a private mount namespace where the cgroup2 mount is detached, so that it sees plain v1. */
+static bool needs_v1_view(const char *runtime)
+{
+	const char *base = strrchr(runtime, '/');
+	base = base ? base + 1 : runtime;
+	return !strncmp(base, "crun", 4) && access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0 &&
+	       access("/sys/fs/cgroup/memory", F_OK) == 0;
+}
+
+static void hide_unified(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0) {
+		fprintf(stderr, "hull: private mount namespace for crun: %s\n", strerror(errno));
+		_exit(125);
+	}
+}
+
 /* Run argv with our stdio; returns its exit status (128+sig when killed), -1 if it could not run. */
 static int spawn(char *const argv[], struct hull_err **err)
 {
@@ -40,6 +61,8 @@ static int spawn(char *const argv[], struct hull_err **err)
 	if (p < 0)
 		return hull_err_sys(err, "fork %s", argv[0]);
 	if (p == 0) {
+		if (needs_v1_view(argv[0]))
+			hide_unified();
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -48,8 +48,6 @@ char *engine_init_path(void);
 
 /* Exit code for a start error: 127 not found, 126 cannot exec, else 125. */
 int engine_exit_for_errno(int errnum);
-/* The same from a start (or exec) error's message: runtimes report exec failures as text. */
-int engine_start_error_code(const struct hull_err *e);
 /* --runtime: `create` of the container with the current stdio (a console socket for a tty: *master). */
 /* Run a runtime command with our stdio; its exit status. */
 int extrt_exec(const char *runtime, char *const argv[], struct hull_err **err);

@@ -195,7 +195,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	int pidfd = -1, master = -1;
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	struct log_writer lw = { .fd = -1 };
-	bool created = false;
+	bool created = false, in_runtime = false;
 	const char *rt = ctr_runtime(c);
 
 	_cleanup_fd_ int dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -231,6 +231,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	 * ignored SIGTERM/SIGPIPE (a shell cannot even trap a signal ignored at entry) */
 	struct signal_state sst;
 	engine_signals_default(&sst);
+	in_runtime = true;
 	if (rt) {
 		r = extrt_create(c, tty ? &master : NULL, &pid, &err);
 	} else {
@@ -253,12 +254,14 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	if (r < 0)
 		goto fail;
 	created = true;
+	in_runtime = false;
 	if (pidfd < 0)
 		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (engine_network_setup(c, pid, &err) < 0)
 		goto fail;
 	if (tty)
 		set_winsize(attach_in, master);
+	in_runtime = true;
 	if (rt) {
 		char *argv[] = { (char *)rt, "--root", e->runtime_root, "start", c->id, NULL };
 		r = extrt_run(rt, e->runtime_root, argv, &err);
@@ -368,7 +371,8 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	_exit(0);
 
 fail:
-	code = engine_start_error_code(err);
+	/* 126/127 only for what the runtime says of the command; our own failures are 125 */
+	code = in_runtime ? engine_start_error_code(err) : ENGINE_EXIT_ERROR;
 	say("E %d %s", code, err && err->msg ? err->msg : "start failed");
 	if (created && pid > 0) {
 		kill(pid, SIGKILL);

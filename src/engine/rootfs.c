@@ -158,10 +158,13 @@ char *engine_init_path(void)
 
 int engine_start_error_code(const struct hull_err *e)
 {
+	/* as the runtimes word it: ours and runc `exec: "X": executable file not found in $PATH` or
+	 * `stat X: no such file or directory`, crun "executable file `X` not found in $PATH" */
 	const char *m = e && e->msg ? e->msg : "";
-	if (strstr(m, "executable file not found") || strstr(m, "no such file or directory"))
+	if (strcasestr(m, "not found in $PATH") || strcasestr(m, "executable file not found") ||
+	    strcasestr(m, "no such file or directory"))
 		return ENGINE_EXIT_NOT_FOUND;
-	if (strstr(m, "permission denied") || strstr(m, "exec format error") || strstr(m, "is a directory"))
+	if (strcasestr(m, "permission denied") || strcasestr(m, "exec format error") || strcasestr(m, "is a directory"))
 		return ENGINE_EXIT_CANNOT_EXEC;
 	return ENGINE_EXIT_ERROR;
 }

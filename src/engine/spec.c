@@ -280,7 +280,7 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 			json_object_set_new(linux_, "seccomp", engine_seccomp_default(caps));
 	}
 	json_decref(caps);
-	return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.2.0", "process", proc, "root", "path",
+	return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.1.0", "process", proc, "root", "path",
 			 "rootfs", "readonly", json_is_true(json_object_get(hc, "ReadonlyRootfs")), "hostname",
 			 rec_str(cfg, "Hostname"), "mounts", mounts, "linux", linux_);
 }

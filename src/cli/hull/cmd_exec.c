@@ -54,8 +54,7 @@ int cmd_exec(struct hull_globals *g, int argc, char **argv)
 	} else if ((rc = engine_exec(ct, &f, &err)) < 0) {
 		fprintf(stderr, "hull: %s\n", err && err->msg ? err->msg : "exec failed");
 		/* the command could not run: 126/127 as docker, else an engine error */
-		rc = err && err->msg && (strstr(err->msg, "not found") || strstr(err->msg, "no such file")) ? 127
-		     : err && err->msg && (strstr(err->msg, "permission denied")) ? 126 : 125;
+		rc = engine_start_error_code(err);
 		hull_err_free(err);
 	}
 	engine_close(&e);
