@@ -122,8 +122,9 @@ int engine_start_error_code(const struct hull_err *e);
 int engine_signal_parse(const char *s);
 
 /* Monitor entry (in the forked child). Never returns. */
-void engine_monitor_main(struct engine *e, struct ctr *c, int sync_fd, int attach_in, int attach_out,
-			 int attach_err, pid_t client) __attribute__((noreturn));
+/* attach_in: the client's stdin, forwarded when forward_stdin, else only read for its window size. */
+void engine_monitor_main(struct engine *e, struct ctr *c, int sync_fd, int attach_in, bool forward_stdin,
+			 int attach_out, int attach_err, pid_t client) __attribute__((noreturn));
 
 /* Teardown pieces shared by the monitor, repair and rm: runtime state, mounts. */
 int engine_teardown_runtime(struct ctr *c, struct hull_err **err);

@@ -164,8 +164,8 @@ static void set_winsize(int from, int master)
 	ioctl(master, TIOCSWINSZ, &ws);
 }
 
-void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in, int attach_out, int attach_err,
-			 pid_t client)
+void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in, bool forward_stdin,
+			 int attach_out, int attach_err, pid_t client)
 {
 	sync_fd = sfd;
 	setsid();
@@ -288,7 +288,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 		struct pollfd p[6] = {
 			{ .fd = so.fd, .events = POLLIN }, { .fd = se.fd, .events = POLLIN },
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN }, { .fd = sigfd, .events = POLLIN },
-			{ .fd = attach_in >= 0 && in_w >= 0 ? attach_in : -1, .events = POLLIN },
+			{ .fd = forward_stdin && attach_in >= 0 && in_w >= 0 ? attach_in : -1, .events = POLLIN },
 			{ .fd = client_fd, .events = POLLIN },
 		};
 		int timeout = exited ? 100 : -1;

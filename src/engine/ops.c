@@ -164,7 +164,7 @@ int engine_start(struct engine *e, struct ctr *c, const struct attach *a, int *e
 	if (mon == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(sp[0]);
-		engine_monitor_main(e, c, sp[1], a->stdin_ || tty ? ain : -1, aout, aerr, a->attach ? client : 0);
+		engine_monitor_main(e, c, sp[1], ain, a->stdin_, aout, aerr, a->attach ? client : 0);
 	}
 	trace_end(t0, "fork the monitor");
 	close(sp[1]);
