@@ -8,8 +8,9 @@ char *engine_new_id(void);
 /* Replace dirfd/name atomically (temp file + rename) without fsync: for files rewritten often or made
  * before the record that makes them count. */
 int engine_write_replace(int dirfd, const char *name, const char *buf, size_t len, struct hull_err **err);
-/* hull_err_set with an errnum but without strerror in the message (the message says it all). */
-int engine_err(struct hull_err **err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error with an errnum but without strerror in the message (the message says it all). */
+#include "runtime/rterr.h"
+#define engine_err rt_err
 int engine_pick_name(struct engine *e, const char *want, const char *id, char **out, struct hull_err **err);
 int engine_global_lock(struct engine *e, struct hull_err **err);
 /* mkdir <containers>/<id> and take its lock (fails if it exists). */

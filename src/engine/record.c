@@ -488,19 +488,3 @@ struct ctr *ctr_new_locked(struct engine *e, const char *id, struct hull_err **e
 	}
 	return c;
 }
-
-int engine_err(struct hull_err **err, int errnum, const char *fmt, ...)
-{
-	if (!err)
-		return -1;
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	hull_err_set(err, 0, "%s", msg);
-	free(msg);
-	(*err)->errnum = errnum;
-	return -1;
-}
