@@ -583,10 +583,16 @@ int engine_create(struct engine *e, const struct run_opts *o, char **id_out, str
 		image_info_free(&img);
 		return -1;
 	}
+	trace_end(t, "container id and name");
+	t = trace_begin();
 	int rc = build_record(c, o, &img, name, err);
 	image_info_free(&img);
+	trace_end(t, "record from the image config and flags");
+	t = trace_begin();
 	if (rc == 0)
 		rc = etc_files(c, rec_str(rec_obj(c->rec, "Config"), "Hostname"), o->network && !strcmp(o->network, "host"), err);
+	trace_end(t, "hostname, hosts, resolv.conf, upper/work/rootfs dirs");
+	t = trace_begin();
 	/* the record last: a dir without one is a create that never finished (removed by the next lookup) */
 	if (rc == 0)
 		rc = ctr_save(c, err);
@@ -602,7 +608,7 @@ int engine_create(struct engine *e, const struct run_opts *o, char **id_out, str
 			fs_rmtree_at(d, id, NULL);
 		return -1;
 	}
-	trace_end(t, "create container record and dirs");
+	trace_end(t, "save container.json");
 	*id_out = steal_ptr(&id);
 	return 0;
 }
