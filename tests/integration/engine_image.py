@@ -43,9 +43,10 @@ def busybox_tree_layer(extra=None):
     return R.Layer(build, "none")
 
 
-def docker_archive(path, tag, config=None):
-    """Write a docker-archive with one busybox layer; config: the image config's "config" object."""
-    layer = busybox_tree_layer()
+def docker_archive(path, tag, config=None, extra=None):
+    """Write a docker-archive with one busybox layer; config: the image config's "config" object;
+    extra(tf): more entries for the layer."""
+    layer = busybox_tree_layer(extra)
     cfg = {
         "created": "2024-01-02T03:04:05Z", "architecture": "amd64", "os": "linux",
         "config": config or {"Cmd": ["/bin/sh"], "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},

@@ -201,3 +201,26 @@ def test_inspect_still_inspects_images(eng):  # noqa: F811
     assert c["Config"]["ExposedPorts"] == {"80/tcp": {}} and "/vol" in c["Config"]["Volumes"]
     p = eng("inspect", "--type", "container", IMAGE, check=False)
     assert p.returncode != 0
+
+
+def test_hostile_image_paths_stay_inside_the_rootfs(eng, tmp_path):  # noqa: F811
+    """An image whose volume path and /etc/group are symlinks aiming at the host: the seeding of a new
+    volume and the user lookup resolve them inside the container's root (RESOLVE_IN_ROOT)."""
+    import engine_image as EI
+    import registry as R
+
+    def evil(tf):
+        R.add_link(tf, "evil", "../../../../../../../../etc")
+        R.add_dir(tf, "etc2")
+    tar = str(tmp_path / "evil.tar")
+    EI.docker_archive(tar, "hulltest/evil:1", {"Cmd": ["/bin/true"], "Env": ["PATH=/bin"], "Volumes": {"/evil": {}}},
+                      extra=evil)
+    eng("load", "-i", tar)
+    cid = eng("create", "hulltest/evil:1").stdout.strip()
+    eng("start", "-a", cid)
+    vol = [m for m in eng.inspect(cid)["Mounts"] if m["Destination"] == "/evil"][0]["Source"]
+    names = os.listdir(vol)
+    # the image's /etc was copied (its passwd names hulluser), never the host's (which has shadow)
+    assert "passwd" in names and "hulluser" in open(os.path.join(vol, "passwd")).read()
+    assert os.path.exists("/etc/shadow") and "shadow" not in names
+    eng("rm", "-v", cid)
