@@ -294,11 +294,8 @@ int engine_wait(struct ctr *c, struct hull_err **err)
 	if (ctr_lock(c, true, err) < 0)
 		return -1;
 	ctr_unlock(c);
-	struct hull_err *re = NULL;
-	if (ctr_reload(c, &re) < 0) {
-		hull_err_free(re);
-		return 0;
-	}
+	if (ctr_reload(c, NULL) < 0)
+		return engine_err(err, ENOENT, "container %.12s was removed (--rm) before its exit code could be read", c->id);
 	return (int)json_integer_value(json_object_get(json_object_get(c->rec, "State"), "ExitCode"));
 }
 
