@@ -43,14 +43,6 @@ void digest_free(struct digest_ctx *d)
 	free(d);
 }
 
-void digest_buf(const void *buf, size_t n, char out[72])
-{
-	struct digest_ctx *d = digest_new();
-	digest_update(d, buf, n);
-	digest_final(d, out);
-	digest_free(d);
-}
-
 int digest_file_at(int dirfd, const char *path, char out[72], uint64_t *size, struct hull_err **err)
 {
 	_cleanup_fd_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

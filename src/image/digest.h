@@ -1,6 +1,6 @@
-/* digest.h — sha256 content digests ("sha256:<hex>") over OpenSSL EVP, streaming.
- *
- * Only the `hull` engine links this (libcrypto, dynamically); the static runtime never does.
+/* digest.h — sha256 content digests ("sha256:<hex>"): streaming over OpenSSL EVP (digest.c, for layers and
+ * blobs: part of libhull-transfer.so), one-shot over the portable util/sha256 (digest_doc.c, for manifests,
+ * configs and chain IDs: in the core `hull`, which links no libcrypto). The static runtime links neither.
  * A digest_check is how every byte that enters the store is verified: size and digest together.
  */
 #ifndef HULL_IMAGE_DIGEST_H
@@ -17,7 +17,7 @@ void digest_update(struct digest_ctx *d, const void *buf, size_t n);
 /* "sha256:<64 hex>", written into out (at least 72 bytes). The context may not be updated after. */
 void digest_final(struct digest_ctx *d, char out[72]);
 void digest_free(struct digest_ctx *d);
-/* One-shot. */
+/* One-shot, for small in-memory documents (digest_doc.c). */
 void digest_buf(const void *buf, size_t n, char out[72]);
 /* Digest of a whole file at dirfd/path; -1 on read error. */
 int digest_file_at(int dirfd, const char *path, char out[72], uint64_t *size, struct hull_err **err);

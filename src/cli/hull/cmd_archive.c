@@ -2,6 +2,7 @@
 #include "cli/hull/cli.h"
 #include "image/archive.h"
 #include "image/store.h"
+#include "image/transfer.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -34,11 +35,14 @@ int cmd_save(struct hull_globals *g, int argc, char **argv)
 		fprintf(stderr, "Usage: hull save -o FILE [--format oci-archive|docker-archive] IMAGE\n");
 		return 125;
 	}
-	struct store s;
 	struct hull_err *err = NULL;
+	const struct image_transfer *tr = image_transfer(&err);
+	if (!tr)
+		return cli_fail(err);
+	struct store s;
 	if (store_open(&s, g->root, &err) < 0)
 		return cli_fail(err);
-	int r = image_save(&s, argv[optind], output, fmt, &err);
+	int r = tr->save(&s, argv[optind], output, fmt, &err);
 	store_close(&s);
 	return r < 0 ? cli_fail(err) : 0;
 }
@@ -60,11 +64,14 @@ int cmd_load(struct hull_globals *g, int argc, char **argv)
 		fprintf(stderr, "Usage: hull load -i FILE|DIR\n");
 		return 125;
 	}
-	struct store s;
 	struct hull_err *err = NULL;
+	const struct image_transfer *tr = image_transfer(&err);
+	if (!tr)
+		return cli_fail(err);
+	struct store s;
 	if (store_open(&s, g->root, &err) < 0)
 		return cli_fail(err);
-	int r = image_load(&s, input, stdout, &err);
+	int r = tr->load(&s, input, stdout, &err);
 	store_close(&s);
 	return r < 0 ? cli_fail(err) : 0;
 }

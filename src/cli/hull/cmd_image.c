@@ -6,6 +6,7 @@
 #include "image/pull.h"
 #include "image/ref.h"
 #include "image/store.h"
+#include "image/transfer.h"
 #include "util/cleanup.h"
 
 #include <getopt.h>
@@ -54,12 +55,15 @@ int cmd_pull(struct hull_globals *g, int argc, char **argv)
 		fprintf(stderr, "hull: pull: want exactly one image reference\n");
 		return 125;
 	}
+	struct hull_err *err = NULL;
+	const struct image_transfer *tr = image_transfer(&err);
+	if (!tr)
+		return cli_fail(err);
 	struct store s;
 	if (open_store(g, &s))
 		return 125;
-	struct hull_err *err = NULL;
 	_cleanup_free_ char *id = NULL;
-	int r = image_pull(&s, argv[optind], &o, &id, &err);
+	int r = tr->pull(&s, argv[optind], &o, &id, &err);
 	store_close(&s);
 	if (r < 0)
 		return cli_fail(err);

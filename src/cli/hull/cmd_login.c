@@ -1,7 +1,7 @@
-/* cmd_login.c — login, logout: credentials in auth.json (image/auth.h). */
+/* cmd_login.c — login, logout: credentials in auth.json (image/auth.h, through image/transfer.h). */
 #include "cli/hull/cli.h"
-#include "image/auth.h"
 #include "image/registry.h"
+#include "image/transfer.h"
 #include "util/cleanup.h"
 
 #include <getopt.h>
@@ -49,16 +49,9 @@ int cmd_login(struct hull_globals *g, int argc, char **argv)
 	}
 	const char *host = argv[optind];
 	struct registry_opts ro = { .tls_verify = tls_verify, .authfile = authfile, .user = user, .pass = pass };
-	struct registry *reg = registry_new(host, &ro);
 	struct hull_err *err = NULL;
-	int r = registry_ping(reg, &err);
-	registry_free(reg);
-	if (r < 0)
-		{
-		hull_err_wrap(&err, "login");
-		return cli_fail(err);
-	}
-	if (auth_store(authfile, host, user, pass, &err) < 0)
+	const struct image_transfer *tr = image_transfer(&err);
+	if (!tr || tr->login(host, &ro, &err) < 0)
 		return cli_fail(err);
 	printf("Login Succeeded!\n");
 	return 0;
@@ -84,8 +77,11 @@ int cmd_logout(struct hull_globals *g, int argc, char **argv)
 		return 125;
 	}
 	struct hull_err *err = NULL;
+	const struct image_transfer *tr = image_transfer(&err);
+	if (!tr)
+		return cli_fail(err);
 	const char *host = all ? NULL : argv[optind];
-	int r = auth_remove(authfile, host, &err);
+	int r = tr->logout(authfile, host, &err);
 	if (r < 0)
 		return cli_fail(err);
 	if (r == 0) {
