@@ -28,7 +28,8 @@ struct hull_globals {
 	X("load", load, "Load an image from an OCI layout or archive (oci-archive, docker-archive)") \
 	X("save", save, "Save an image to an archive") \
 	X("login", login, "Log in to a registry") \
-	X("logout", logout, "Log out of a registry")
+	X("logout", logout, "Log out of a registry") \
+	X("network", network, "Manage networks: create, ls, inspect, rm, prune, connect, disconnect")
 
 #define X(str, name, help) int cmd_##name(struct hull_globals *g, int argc, char **argv) __attribute__((weak));
 HULL_COMMANDS(X)
