@@ -68,7 +68,9 @@ void nl_close(struct nl *nl)
 static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	nlh->nlmsg_seq = ++nl->seq;
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+	/* NLM_F_DUMP shares bits with NLM_F_EXCL: tell a dump by its type (a GET) as well. */
+	bool dump = (nlh->nlmsg_type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	if (!dump)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -1;
