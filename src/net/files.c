@@ -134,7 +134,7 @@ static int put_file(int dfd, const char *name, const char *text, bool create, st
 
 int net_write_files(const char *root, const struct net_container *c, bool create, struct hull_err **err)
 {
-	_cleanup_free_ char *dir = net_file_path(root, c->id, "");
+	_cleanup_free_ char *dir = c->files_dir ? xstrdup(c->files_dir) : net_file_path(root, c->id, "");
 	if (fs_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	_cleanup_fd_ int dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -160,8 +160,11 @@ int net_write_files(const char *root, const struct net_container *c, bool create
 	for (size_t i = 0; i < n; i++)
 		net_container_clear(&all[i]);
 	free(all);
+	/* The engine's files are bind-mounted already when a restarted container is wired: in place. */
+	if (c->files_dir)
+		create = false;
 	if (put_file(dfd, "hosts", hosts, create, err) < 0 || put_file(dfd, "hostname", hostname, create, err) < 0 ||
-	    (create && put_file(dfd, "resolv.conf", resolv, create, err) < 0))
+	    ((create || c->files_dir) && put_file(dfd, "resolv.conf", resolv, create, err) < 0))
 		return hull_err_wrap(err, "%s", dir);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,16 +57,19 @@ int net_config_flag(struct net_config *c, const char *flag, const char *v, struc
 	if (!strcmp(flag, "network") || !strcmp(flag, "net")) {
 		if (!*v)
 			return hull_err_set(err, 0, "--network: empty value");
-		c->network = v;
+		free(c->network);
+		c->network = xstrdup(v);
 	} else if (!strcmp(flag, "ip")) {
 		uint32_t a;
 		if (ipam_parse_addr(v, &a, err) < 0)
 			return hull_err_wrap(err, "--ip");
-		c->ip = v;
+		free(c->ip);
+		c->ip = xstrdup(v);
 	} else if (!strcmp(flag, "hostname") || !strcmp(flag, "h")) {
 		if (!valid_hostname(v, strlen(v)))
 			return hull_err_set(err, 0, "--hostname: invalid hostname \"%s\"", v);
-		c->hostname = v;
+		free(c->hostname);
+		c->hostname = xstrdup(v);
 	} else if (!strcmp(flag, "dns")) {
 		if (!valid_ip_any(v))
 			return hull_err_set(err, 0, "--dns: invalid IP address \"%s\"", v);
@@ -97,6 +101,9 @@ int net_config_flag(struct net_config *c, const char *flag, const char *v, struc
 
 void net_config_clear(struct net_config *c)
 {
+	free(c->network);
+	free(c->ip);
+	free(c->hostname);
 	net_strv_free(c->dns, c->n_dns);
 	net_strv_free(c->add_hosts, c->n_add_hosts);
 	net_strv_free(c->aliases, c->n_aliases);
@@ -427,8 +434,111 @@ static int parse_mode(const char *root, const char *spec, struct net_container *
 	return 0;
 }
 
+static int mode_allows(const struct net_container *c, const struct net_network *n, const struct net_config *cfg,
+		       struct hull_err **err)
+{
+	if (cfg->ip && (c->mode != NET_MODE_BRIDGE || !strcmp(n->name, NET_DEFAULT_NAME)))
+		return hull_err_set(err, 0, "--ip: user specified IP address is supported on user defined networks only");
+	if ((cfg->n_ports || cfg->publish_all) && c->mode != NET_MODE_BRIDGE)
+		return hull_err_set(err, 0, "-p/-P: published ports need a bridge network (not --network %s)",
+				    cfg->network);
+	if (cfg->n_aliases && (c->mode != NET_MODE_BRIDGE || !strcmp(n->name, NET_DEFAULT_NAME)))
+		return hull_err_set(err, 0, "--network-alias: only on user defined networks");
+	return 0;
+}
+
+int net_config_check(const char *root, const struct net_config *cfg, struct hull_err **err)
+{
+	struct net_container c = { 0 };
+	struct net_network n;
+	int r = parse_mode(root, cfg->network, &c, &n, err) < 0 || mode_allows(&c, &n, cfg, err) < 0 ? -1 : 0;
+	net_container_clear(&c);
+	return r;
+}
+
+static json_t *strv_to_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *net_config_to_json(const struct net_config *c)
+{
+	json_t *j = json_object(), *ports = json_array();
+	char a[16];
+	if (c->network)
+		json_object_set_new(j, "network", json_string(c->network));
+	if (c->ip)
+		json_object_set_new(j, "ip", json_string(c->ip));
+	if (c->hostname)
+		json_object_set_new(j, "hostname", json_string(c->hostname));
+	json_object_set_new(j, "dns", strv_to_json(c->dns, c->n_dns));
+	json_object_set_new(j, "add_hosts", strv_to_json(c->add_hosts, c->n_add_hosts));
+	json_object_set_new(j, "aliases", strv_to_json(c->aliases, c->n_aliases));
+	json_object_set_new(j, "exposed", strv_to_json(c->exposed, c->n_exposed));
+	json_object_set_new(j, "publish_all", json_boolean(c->publish_all));
+	for (size_t i = 0; i < c->n_ports; i++) {
+		const struct net_port *p = &c->ports[i];
+		/* docker's PortBindings shape, one binding each: "80/tcp": [{"HostIp","HostPort"}] */
+		json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:s}", "host_ip", p->host_ip ? ipam_fmt(p->host_ip, a) : "",
+						       "host_port", p->host_port, "container_port", p->container_port,
+						       "proto", net_proto_name(p->proto)));
+	}
+	json_object_set_new(j, "ports", ports);
+	return j;
+}
+
+int net_config_from_json(json_t *j, struct net_config *c, struct hull_err **err)
+{
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(j))
+		return 0; /* no network settings recorded: the defaults */
+	const char *s;
+	if ((s = json_string_value(json_object_get(j, "network"))))
+		c->network = xstrdup(s);
+	if ((s = json_string_value(json_object_get(j, "ip"))))
+		c->ip = xstrdup(s);
+	if ((s = json_string_value(json_object_get(j, "hostname"))))
+		c->hostname = xstrdup(s);
+	static const struct { const char *key; size_t off_v, off_n; } lists[] = {
+		{ "dns", offsetof(struct net_config, dns), offsetof(struct net_config, n_dns) },
+		{ "add_hosts", offsetof(struct net_config, add_hosts), offsetof(struct net_config, n_add_hosts) },
+		{ "aliases", offsetof(struct net_config, aliases), offsetof(struct net_config, n_aliases) },
+		{ "exposed", offsetof(struct net_config, exposed), offsetof(struct net_config, n_exposed) },
+	};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(*lists); k++) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(j, lists[k].key), i, x) if (json_is_string(x))
+			strv_add((char ***)((char *)c + lists[k].off_v), (size_t *)((char *)c + lists[k].off_n),
+				 json_string_value(x));
+	}
+	c->publish_all = json_is_true(json_object_get(j, "publish_all"));
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(j, "ports"), i, x) {
+		struct net_port p = { 0 };
+		const char *hip = json_string_value(json_object_get(x, "host_ip"));
+		const char *proto = json_string_value(json_object_get(x, "proto"));
+		json_int_t hp = json_integer_value(json_object_get(x, "host_port"));
+		json_int_t cp = json_integer_value(json_object_get(x, "container_port"));
+		if ((hip && *hip && ipam_parse_addr(hip, &p.host_ip, err) < 0) || hp < 0 || hp > 65535 || cp < 1 || cp > 65535) {
+			net_config_clear(c);
+			return hull_err_set(err, 0, "network settings: ports[%zu]: invalid", i);
+		}
+		p.host_port = (uint16_t)hp;
+		p.container_port = (uint16_t)cp;
+		p.proto = proto && !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+		c->ports = xrealloc(c->ports, (c->n_ports + 1) * sizeof(*c->ports));
+		c->ports[c->n_ports++] = p;
+	}
+	return 0;
+}
+
 int net_prepare(const char *root, const char *id, const char *name, const struct net_config *cfg,
-		struct hull_err **err)
+		const char *files_dir, struct hull_err **err)
 {
 	if (!valid_id(id))
 		return hull_err_set(err, 0, "invalid container id \"%s\"", id);
@@ -451,7 +561,8 @@ int net_prepare(const char *root, const char *id, const char *name, const struct
 	}
 	snprintf(c.id, sizeof(c.id), "%s", id);
 	snprintf(c.name, sizeof(c.name), "%s", name ? name : "");
-	if (parse_mode(root, cfg->network, &c, &n, err) < 0)
+	c.files_dir = files_dir ? xstrdup(files_dir) : NULL;
+	if (parse_mode(root, cfg->network, &c, &n, err) < 0 || mode_allows(&c, &n, cfg, err) < 0)
 		goto out;
 	if (cfg->hostname)
 		snprintf(c.hostname, sizeof(c.hostname), "%s", cfg->hostname);
@@ -459,15 +570,6 @@ int net_prepare(const char *root, const char *id, const char *name, const struct
 		gethostname(c.hostname, sizeof(c.hostname) - 1);
 	else
 		snprintf(c.hostname, sizeof(c.hostname), "%.12s", id);
-	if (cfg->ip && (c.mode != NET_MODE_BRIDGE || !strcmp(n.name, NET_DEFAULT_NAME))) {
-		ret = hull_err_set(err, 0, "--ip: user specified IP address is supported on user defined networks only");
-		goto out;
-	}
-	if ((cfg->n_ports || cfg->publish_all) && c.mode != NET_MODE_BRIDGE) {
-		ret = hull_err_set(err, 0, "-p/-P: published ports need a bridge network (not --network %s)",
-				   cfg->network);
-		goto out;
-	}
 	for (size_t i = 0; i < cfg->n_dns; i++)
 		strv_add(&c.dns, &c.n_dns, cfg->dns[i]);
 	for (size_t i = 0; i < cfg->n_add_hosts; i++)

@@ -24,9 +24,9 @@
 #include "util/err.h"
 
 struct net_config {
-	const char *network;   /* NULL or "bridge" (default), "none", "host", "container:ID", "cni:NAME", NAME */
-	const char *ip;        /* --ip */
-	const char *hostname;  /* --hostname; default: the first 12 characters of the id */
+	char *network;         /* NULL or "bridge" (default), "none", "host", "container:ID", "cni:NAME", NAME */
+	char *ip;              /* --ip */
+	char *hostname;        /* --hostname; default: the first 12 characters of the id */
 	char **dns;            /* --dns */
 	size_t n_dns;
 	char **add_hosts;      /* --add-host NAME:IP */
@@ -45,9 +45,18 @@ struct net_config {
  * the flag is a network flag (taken), 0 when it is not, -1 on a bad value. Strings are copied. */
 int net_config_flag(struct net_config *c, const char *flag, const char *value, struct hull_err **err);
 void net_config_clear(struct net_config *c);
+/* The config as JSON for the engine's container record, and back (a container restarts with the same
+ * network settings). */
+json_t *net_config_to_json(const struct net_config *c);
+int net_config_from_json(json_t *j, struct net_config *c, struct hull_err **err);
+/* Check what can be checked before the container exists (network known, --ip and -p allowed with this
+ * mode): `hull create` fails early, with nothing allocated. */
+int net_config_check(const char *root, const struct net_config *c, struct hull_err **err);
 
+/* files_dir: where the container's hosts, resolv.conf and hostname are (the engine's own files, which
+ * it bind-mounts: they are rewritten in place); NULL: <root>/net/containers/<id>/. */
 int net_prepare(const char *root, const char *id, const char *name, const struct net_config *c,
-		struct hull_err **err);
+		const char *files_dir, struct hull_err **err);
 int net_attach(const char *root, const char *id, pid_t pid, struct hull_err **err);
 int net_release(const char *root, const char *id, struct hull_err **err);
 int net_reconcile(const char *root, struct hull_err **err);

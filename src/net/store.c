@@ -229,6 +229,7 @@ void net_container_clear(struct net_container *c)
 	net_strv_free(c->dns, c->n_dns);
 	net_strv_free(c->add_hosts, c->n_add_hosts);
 	json_decref(c->cni_result);
+	free(c->files_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -257,6 +258,8 @@ json_t *net_container_to_json(const struct net_container *c)
 			      "cni_netns", c->cni_netns);
 	if (c->cni_result)
 		json_object_set(j, "cni_result", c->cni_result);
+	if (c->files_dir)
+		json_object_set_new(j, "files_dir", json_string(c->files_dir));
 	return j;
 }
 
@@ -320,6 +323,8 @@ int net_container_load(const char *root, const char *id, struct net_container *o
 	}
 	json_strv(json_object_get(j, "dns"), &out->dns, &out->n_dns);
 	json_strv(json_object_get(j, "add_hosts"), &out->add_hosts, &out->n_add_hosts);
+	const char *fd = json_string_value(json_object_get(j, "files_dir"));
+	out->files_dir = fd ? xstrdup(fd) : NULL;
 	json_t *cr = json_object_get(j, "cni_result");
 	out->cni_result = cr ? json_incref(cr) : NULL;
 	json_decref(j);

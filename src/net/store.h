@@ -67,6 +67,7 @@ struct net_container {
 	size_t n_add_hosts;
 	json_t *cni_result;        /* the last plugin's result (prevResult for DEL/CHECK) */
 	char cni_netns[64];
+	char *files_dir;           /* NULL: <root>/net/containers/<id> */
 };
 
 /* Take the store lock (creates <root>/net). Returns the fd to release with close(). */

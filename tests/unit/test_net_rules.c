@@ -172,11 +172,42 @@ static void test_flags(void **state)
 	flag_bad("-p", "80:80/xyz", "--publish: invalid protocol");
 }
 
+static void test_config_json_roundtrip(void **state)
+{
+	struct net_config c = { 0 }, d;
+	net_config_flag(&c, "--network", "app", NULL);
+	net_config_flag(&c, "--ip", "10.89.0.7", NULL);
+	net_config_flag(&c, "-p", "127.0.0.1:8080:80/udp", NULL);
+	net_config_flag(&c, "--dns", "9.9.9.9", NULL);
+	net_config_flag(&c, "--add-host", "a:1.2.3.4", NULL);
+	net_config_flag(&c, "--expose", "53/udp", NULL);
+	net_config_flag(&c, "-P", NULL, NULL);
+	json_t *j = net_config_to_json(&c);
+	assert_int_equal(net_config_from_json(j, &d, NULL), 0);
+	json_t *k = net_config_to_json(&d);
+	assert_true(json_equal(j, k));
+	assert_string_equal(d.network, "app");
+	assert_int_equal(d.ports[0].host_ip, 0x7f000001);
+	assert_int_equal(d.ports[0].proto, IPPROTO_UDP);
+	assert_true(d.publish_all);
+	json_decref(j);
+	json_decref(k);
+	net_config_clear(&c);
+	net_config_clear(&d);
+	json_t *bad = json_pack("{s:[{s:i, s:i}]}", "ports", "host_port", 70000, "container_port", 80);
+	struct hull_err *err = NULL;
+	assert_int_equal(net_config_from_json(bad, &d, &err), -1);
+	assert_non_null(strstr(err->msg, "ports[0]"));
+	hull_err_free(err);
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nft_empty_removes_table), cmocka_unit_test(test_nft_ports_and_nat),
 		cmocka_unit_test(test_hosts), cmocka_unit_test(test_resolv), cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_config_json_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,7 +215,7 @@ static int net_attach_cmd(struct hull_globals *g, int argc, char **argv)
 		rc = 125;
 		goto out;
 	}
-	if (net_prepare(g->root, id, name, &cfg, &err) < 0 || net_attach(g->root, id, (pid_t)pid, &err) < 0) {
+	if (net_prepare(g->root, id, name, &cfg, NULL, &err) < 0 || net_attach(g->root, id, (pid_t)pid, &err) < 0) {
 		rc = cli_fail(err);
 		goto out;
 	}
