@@ -33,7 +33,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/hullrt $(BUILD)/hull-helper
 ifneq ($(HULL_SRC),)
-BINS += $(BUILD)/hull
+BINS += $(BUILD)/hull $(BUILD)/hull-init
 endif
 
 .PHONY: all deps check unit integration demo clean fuzz bench
@@ -55,6 +55,11 @@ $(BUILD)/hullrt: $(HULLRT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libhullrt.a
 $(BUILD)/hull: $(HULL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libhull.a $(BUILD)/libhullrt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(ENG_LIBS)
 
+# `hull run --init`: pid 1 inside any image, so static (src/engine/init is outside the library's wildcard).
+$(BUILD)/hull-init: src/engine/init/hull_init.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 # Runs inside test containers: static, no dependencies on the container's rootfs.
 $(BUILD)/hull-helper: tests/helper/helper.c
 	@mkdir -p $(dir $@)
@@ -62,7 +67,7 @@ $(BUILD)/hull-helper: tests/helper/helper.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhull.a $(BUILD)/libhullrt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c %.a,$^) $(TEST_LIBS)
 
 deps:
 	@missing=$$(grep -v '^#' deps.txt | xargs dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' 2>&1 \
@@ -87,6 +92,36 @@ check: deps
 demo: deps
 	$(MAKE) all
 	@tests/demo.sh $(abspath $(BUILD))
+
+# Fuzzing: every tests/fuzz/fuzz_<name>.c is a libFuzzer target (clang, ASan+UBSan), run FUZZ_SECONDS each.
+# Seeds: tests/fuzz/seeds/<name>/ and tests/unit/data/<name minus "fuzz_">/ when they exist; dictionary:
+# tests/fuzz/<name>.dict. New inputs go to build/fuzz/corpus/<name>, crashes to build/fuzz/crashes/<name>.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_FLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ     := $(RT_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/libhullrt.a: $(FUZZ_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libhullrt.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(shell pkg-config --libs $(RT_PKGS) 2>/dev/null)
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for bin in $(FUZZ_BIN); do \
+	  name=$$(basename $$bin); corpus=$(BUILD)/fuzz/corpus/$$name; crashes=$(BUILD)/fuzz/crashes/$$name/; \
+	  mkdir -p $$corpus $$crashes; seeds=; dict=; \
+	  for d in tests/fuzz/seeds/$$name tests/unit/data/$${name#fuzz_}; do [ -d $$d ] && seeds="$$seeds $$d"; done; \
+	  [ -f tests/fuzz/$$name.dict ] && dict=-dict=tests/fuzz/$$name.dict; \
+	  echo "== $$name: $(FUZZ_SECONDS)s, seeds:$$seeds"; \
+	  $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$$crashes $$dict $$corpus $$seeds; \
+	done
 
 clean:
 	rm -rf $(BUILD)

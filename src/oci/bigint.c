@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The rewritten literal: "\u0001u64:<digits>" — MARKER_SRC, the digits, a closing quote. */
+#define MARKER_SRC "\"\\u0001u64:"
+#define MARKER_LEN (sizeof(MARKER_SRC) - 1)
+
 static bool above_int64(const char *d, size_t n)
 {
 	static const char max[] = "9223372036854775807";
@@ -56,8 +60,8 @@ char *bigint_rewrite(const char *text, size_t len, size_t *out_len)
 			}
 			memcpy(out + olen, text + copied, i - copied);
 			olen += i - copied;
-			memcpy(out + olen, "\"\\u0001u64:", 11);
-			olen += 11;
+			memcpy(out + olen, MARKER_SRC, MARKER_LEN);
+			olen += MARKER_LEN;
 			memcpy(out + olen, text + i, j - i);
 			olen += j - i;
 			out[olen++] = '"';
@@ -73,4 +77,15 @@ char *bigint_rewrite(const char *text, size_t len, size_t *out_len)
 	out[olen] = 0;
 	*out_len = olen;
 	return out;
+}
+
+int bigint_column_shift(const char *rewritten, size_t pos)
+{
+	size_t start = pos;
+	while (start > 0 && rewritten[start - 1] != '\n')
+		start--;
+	int shift = 0;
+	for (const char *p = rewritten + start; (p = strstr(p, MARKER_SRC)) && (size_t)(p - rewritten) < pos; p += MARKER_LEN)
+		shift += (int)MARKER_LEN + 1; /* the marker and the closing quote; the digits were there before */
+	return shift;
 }

@@ -1,5 +1,6 @@
 /* features.c — the runtime-spec features.md document of `hullrt features`, generated from tables.c so
  * it says exactly what the parser accepts. Recognized-name lists are sorted, as runc prints them. */
+#include "oci/spec.h"
 #include "oci/tables.h"
 #include "util/err.h"
 
@@ -51,9 +52,6 @@ char *oci_features_json(const char *runtime_version)
 	const char *actions[oci_n_seccomp_actions];
 	for (size_t i = 0; i < oci_n_seccomp_actions; i++)
 		actions[i] = oci_seccomp_actions[i].name;
-	const char *nsnames[oci_n_namespaces];
-	for (size_t i = 0; i < oci_n_namespaces; i++)
-		nsnames[i] = oci_namespaces[i].name;
 
 	const struct scmp_version *sv = seccomp_version();
 	char *libseccomp = xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
@@ -64,13 +62,14 @@ char *oci_features_json(const char *runtime_version)
 				    "archs", names(oci_seccomp_archs, oci_n_seccomp_archs, oci_seccomp_arch_supported),
 				    "knownFlags", names(oci_seccomp_flags, oci_n_seccomp_flags, NULL),
 				    "supportedFlags", names(oci_seccomp_flags, oci_n_seccomp_flags, oci_seccomp_flag_supported));
-	/* Capabilities in number order (as runc), everything else sorted. systemd cgroup managers are not
-	 * implemented (no systemd here); RDT, AppArmor and SELinux neither (absent from this machine). */
+	/* Capabilities in number order (as runc), everything else sorted. src/cgroup writes v1 and v2 and
+	 * rdma.max; systemd cgroup managers are not implemented (no systemd here), nor RDT, AppArmor and
+	 * SELinux (absent from this machine). */
 	json_t *linux_ = json_pack(
 		"{so so s{sbsbsbsbsb} so s{sb} s{sb} s{sbsbsb} s{s{sb}}}",
-		"namespaces", strs(nsnames, oci_n_namespaces, true),
+		"namespaces", strs(spec_ns_type_names, NS_TYPE_COUNT, true),
 		"capabilities", strs(oci_capabilities, OCI_CAP_LAST + 1, false),
-		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
+		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1,
 		"seccomp", seccomp,
 		"apparmor", "enabled", 0,
 		"selinux", "enabled", 0,
@@ -78,7 +77,7 @@ char *oci_features_json(const char *runtime_version)
 		"mountExtensions", "idmap", "enabled", 1);
 	json_t *doc = json_pack("{ss ss so so so s{ssss}}",
 				"ociVersionMin", OCI_VERSION_MIN, "ociVersionMax", OCI_VERSION_MAX,
-				"hooks", strs(oci_hook_kinds, oci_n_hook_kinds, false),
+				"hooks", strs(spec_hook_kind_names, HOOK_KIND_COUNT, false),
 				"mountOptions", strs(mopts, oci_n_mount_options, true),
 				"linux", linux_,
 				"annotations", "io.github.seccomp.libseccomp.version", libseccomp,

@@ -1,7 +1,8 @@
 /* parse.h — internal to src/oci: typed getters over jansson that know the JSON path they stand on, so
  * every error reads "config.json: linux.namespaces[2].type: unknown namespace \"foo\"".
  *
- * JSON null counts as absent (Go's encoding/json, which wrote most configs we read, does the same).
+ * JSON null counts as absent (Go's encoding/json, which wrote most configs we read, does the same), and
+ * so does "" for an optional string (pg_str, pg_enum), as runc reads them.
  * Getters return 0 on success (the out value untouched when the key is absent), -1 with *pc->err set.
  */
 #ifndef HULL_OCI_PARSE_H
@@ -18,6 +19,11 @@ struct pctx {
 	struct hull_err **err;
 	char path[768];
 	size_t len;
+	char **warnings; /* NULL-terminated */
+	size_t n_warnings;
+	/* ociVersion 1.0.x: unknown capabilities are errors (that spec: "MUST cause an error"); from 1.1
+	 * on they are warnings ("MUST be logged as a warning ... SHOULD NOT fail"). */
+	bool unknown_caps_fail;
 };
 
 /* Marker for integers beyond int64 that jansson cannot hold: spec_parse rewrites them into strings
@@ -32,6 +38,9 @@ size_t pc_mapkey(struct pctx *pc, const char *key);
 static inline void pc_pop(struct pctx *pc, size_t len) { pc->len = len; pc->path[len] = 0; }
 /* "<origin>: <path>: <msg>" (no path part at the top level). Returns -1. */
 int pc_fail(struct pctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Record "<origin>: <path>: <msg>" as a warning: accepted, but the user should know. */
+void pc_warn(struct pctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *pc_typename(const json_t *v);
 /* obj[key], NULL when absent or null. */
@@ -97,5 +106,7 @@ void free_mount(struct spec_mount *m);
 
 /* Rewrite integers > INT64_MAX into marker strings; NULL when there are none. */
 char *bigint_rewrite(const char *text, size_t len, size_t *out_len);
+/* How many columns the rewrite added on the line of byte `pos` of the rewritten text, before it. */
+int bigint_column_shift(const char *rewritten, size_t pos);
 
 #endif

@@ -25,14 +25,37 @@ static size_t pc_append(struct pctx *pc, const char *fmt, ...)
 	return old;
 }
 
+/* Keys and indexes are pushed for every field read: plain copies, no printf. */
+static void pc_put(struct pctx *pc, const char *s, size_t n)
+{
+	size_t room = sizeof(pc->path) - 1 - pc->len;
+	if (n > room)
+		n = room;
+	memcpy(pc->path + pc->len, s, n);
+	pc->len += n;
+	pc->path[pc->len] = 0;
+}
+
 size_t pc_key(struct pctx *pc, const char *key)
 {
-	return pc->len ? pc_append(pc, ".%s", key) : pc_append(pc, "%s", key);
+	size_t old = pc->len;
+	if (pc->len)
+		pc_put(pc, ".", 1);
+	pc_put(pc, key, strlen(key));
+	return old;
 }
 
 size_t pc_index(struct pctx *pc, size_t i)
 {
-	return pc_append(pc, "[%zu]", i);
+	char buf[24], *p = buf + sizeof(buf);
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10));
+	*--p = '[';
+	size_t old = pc->len;
+	pc_put(pc, p, (size_t)(buf + sizeof(buf) - p));
+	return old;
 }
 
 size_t pc_mapkey(struct pctx *pc, const char *key)
@@ -60,6 +83,20 @@ int pc_fail(struct pctx *pc, const char *fmt, ...)
 	pc_vfail(pc, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+void pc_warn(struct pctx *pc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	pc->warnings = xrealloc(pc->warnings, (pc->n_warnings + 2) * sizeof(char *));
+	pc->warnings[pc->n_warnings++] = xasprintf("%s: %s: %s", pc->origin, pc->path, msg);
+	pc->warnings[pc->n_warnings] = NULL;
+	free(msg);
 }
 
 static bool is_bigint(const json_t *v)
@@ -159,9 +196,19 @@ int pv_u64(struct pctx *pc, const json_t *v, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int pg_str(struct pctx *pc, const json_t *obj, const char *key, bool required, char **out)
+/* An optional string member, NULL also when it is "": runc (Go, omitempty) treats an empty
+ * cgroupsPath, namespace path, label or rootfsPropagation as not given, and so do we. */
+static json_t *pc_get_str(const json_t *obj, const char *key, bool required)
 {
 	json_t *v = pc_get(obj, key);
+	if (v && !required && json_is_string(v) && json_string_length(v) == 0)
+		return NULL;
+	return v;
+}
+
+int pg_str(struct pctx *pc, const json_t *obj, const char *key, bool required, char **out)
+{
+	json_t *v = pc_get_str(obj, key, required);
 	size_t old = pc_key(pc, key);
 	int r = 0;
 	if (!v)
@@ -364,7 +411,7 @@ int pv_enum(struct pctx *pc, const json_t *v, const struct oci_name_value *t, si
 int pg_enum(struct pctx *pc, const json_t *obj, const char *key, bool required, const struct oci_name_value *t,
 	    size_t n, const char *what, bool *has, long *out, char **name_out)
 {
-	json_t *v = pc_get(obj, key);
+	json_t *v = pc_get_str(obj, key, required);
 	if (has)
 		*has = v != NULL;
 	size_t old = pc_key(pc, key);

@@ -3,18 +3,12 @@
 #include "oci/parse.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const spec_ns_type_names[NS_TYPE_COUNT] = {
-	"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
-};
-const char *const spec_hook_kind_names[HOOK_KIND_COUNT] = {
-	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
-};
 
 /* "1.2.0", "1.0.2-dev", "1.3.0-rc.1+meta": SemVer; we take major 1 and minor up to the 1.3 line. */
 static int check_version(struct pctx *pc, const char *v)
@@ -37,6 +31,7 @@ static int check_version(struct pctx *pc, const char *v)
 	if (major != 1 || minor > OCI_VERSION_MAX_MINOR)
 		return pc_fail(pc, "unsupported version \"%.64s\": this runtime supports %s to 1.%d.x", v,
 			       OCI_VERSION_MIN, OCI_VERSION_MAX_MINOR);
+	pc->unknown_caps_fail = minor == 0;
 	return 0;
 bad:
 	return pc_fail(pc, "\"%.64s\" is not a semantic version (MAJOR.MINOR.PATCH)", v);
@@ -107,6 +102,41 @@ static int linux_obj(struct pctx *pc, const json_t *o, void *ctx)
 	return parse_linux(pc, o, s->linux_);
 }
 
+/* The namespace a sysctl lives in (as runc sorts them); NS_TYPE_COUNT for one that belongs to the
+ * whole host, which a container must never write. */
+static enum spec_ns_type sysctl_namespace(const char *key)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (strcmp(key, ipc[i]) == 0)
+			return NS_IPC;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		return NS_IPC;
+	if (strncmp(key, "net.", 4) == 0)
+		return NS_NETWORK;
+	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		return NS_UTS;
+	return NS_TYPE_COUNT;
+}
+
+static int check_sysctl_namespaces(struct pctx *pc, const struct spec *s)
+{
+	for (size_t i = 0; i < s->linux_->n_sysctl; i++) {
+		const char *k = s->linux_->sysctl[i].key;
+		enum spec_ns_type t = sysctl_namespace(k);
+		if (t != NS_TYPE_COUNT && spec_find_namespace(s, t))
+			continue;
+		pc_key(pc, "linux.sysctl");
+		pc_mapkey(pc, k);
+		if (t == NS_TYPE_COUNT)
+			return pc_fail(pc, "not in a separate kernel namespace: it would change the host");
+		return pc_fail(pc, "needs its own %s namespace (linux.namespaces has no \"%s\")", spec_ns_type_names[t],
+			       spec_ns_type_names[t]);
+	}
+	return 0;
+}
+
 /* Checks across sections that runc also makes before touching anything. */
 static int cross_checks(struct pctx *pc, const struct spec *s)
 {
@@ -125,7 +155,7 @@ static int cross_checks(struct pctx *pc, const struct spec *s)
 		return pc_fail(pc, "linux.namespaces: a new user namespace needs both linux.uidMappings and linux.gidMappings");
 	if ((l->time_offsets.has_monotonic || l->time_offsets.has_boottime) && !spec_find_namespace(s, NS_TIME))
 		return pc_fail(pc, "linux.timeOffsets: time offsets need a time namespace (linux.namespaces has no \"time\")");
-	return 0;
+	return check_sysctl_namespaces(pc, s);
 }
 
 static struct spec *parse_doc(json_t *doc, struct pctx *pc)
@@ -176,6 +206,9 @@ static json_t *load_json(const char *text, size_t len, const char *origin, struc
 			doc = json_loadb(t2, n2, flags, &je2);
 			if (doc)
 				return doc;
+			/* Another error after the big numbers: report that one, at its column in the original. */
+			je = je2;
+			je.column -= bigint_column_shift(t2, (size_t)je2.position);
 		}
 	}
 	hull_err_set(err, 0, "%s:%d:%d: %s", origin, je.line, je.column, je.text);
@@ -188,7 +221,14 @@ struct spec *spec_parse(const char *text, size_t len, const char *origin, struct
 	if (!doc)
 		return NULL;
 	struct pctx pc = { .origin = origin, .err = err };
-	return parse_doc(doc, &pc);
+	struct spec *s = parse_doc(doc, &pc);
+	if (s) {
+		s->warnings = steal_ptr(&pc.warnings);
+		s->n_warnings = pc.n_warnings;
+	} else {
+		free_strv(pc.warnings, pc.n_warnings);
+	}
+	return s;
 }
 
 struct spec *spec_load_bundle(const char *bundle, struct hull_err **err)
@@ -204,7 +244,10 @@ struct spec *spec_load_bundle(const char *bundle, struct hull_err **err)
 		hull_err_wrap(err, "bundle %s", bundle);
 		return NULL;
 	}
-	return spec_parse(text, len, "config.json", err);
+	struct spec *s = spec_parse(text, len, "config.json", err);
+	for (size_t i = 0; s && i < s->n_warnings; i++)
+		log_warn("%s", s->warnings[i]);
+	return s;
 }
 
 struct spec_process *spec_parse_process(const char *text, size_t len, const char *origin, struct hull_err **err)
@@ -218,6 +261,8 @@ struct spec_process *spec_parse_process(const char *text, size_t len, const char
 	if (r == 0)
 		r = parse_process(&pc, doc, p);
 	json_decref(doc);
+	p->warnings = steal_ptr(&pc.warnings);
+	p->n_warnings = pc.n_warnings;
 	if (r < 0) {
 		spec_process_free(p);
 		return NULL;
@@ -258,5 +303,6 @@ void spec_free(struct spec *s)
 		free(s->linux_);
 	}
 	json_decref(s->json);
+	free_strv(s->warnings, s->n_warnings);
 	free(s);
 }

@@ -3,7 +3,8 @@
  * src/oci owns parsing and validation: every error names its JSON path ("config.json:
  * linux.namespaces[2].type: unknown namespace \"foo\""). The structs are plain data: the runtime reads
  * them and never writes them. Nothing here touches the kernel or the file system beyond reading the file.
- * Optional scalars carry a has_ flag; strings are NULL when absent; arrays come with a count.
+ * Optional scalars carry a has_ flag; strings are NULL when absent (or "", as runc reads them); arrays
+ * come with a count and a spare NULL/zero element at the end (args and env go straight to execve).
  */
 #ifndef HULL_OCI_SPEC_H
 #define HULL_OCI_SPEC_H
@@ -55,6 +56,10 @@ struct spec_process {
 	bool has_scheduler; struct spec_scheduler scheduler;
 	bool has_io_priority; struct spec_io_priority io_priority;
 	bool has_exec_cpu_affinity; struct spec_exec_cpu_affinity exec_cpu_affinity;
+	/* What was accepted but ignored, with its JSON path: unknown capability names in an ociVersion
+	 * 1.1+ config (that spec says warn; 1.0.x said fail, and so do we for 1.0.x). Set by
+	 * spec_parse_process only; spec_parse puts them in spec.warnings. */
+	char **warnings; size_t n_warnings;
 };
 
 /* ---- mounts ---- */
@@ -209,13 +214,15 @@ struct spec {
 	struct spec_hook *hooks[HOOK_KIND_COUNT]; size_t n_hooks[HOOK_KIND_COUNT];
 	struct spec_kv *annotations; size_t n_annotations;
 	struct spec_linux *linux_; /* NULL when absent */
-	void *json;                /* the parsed json_t, kept for round trip (state annotations, hooks) */
+	void *json;                /* the parsed json_t, kept for round trip (state annotations, hooks); integers
+	                            * above INT64_MAX appear in it as strings "\u0001u64:<digits>" */
+	char **warnings; size_t n_warnings; /* see spec_process.warnings; spec_load_bundle logs them */
 };
 
 /* Parse and validate config.json text. `origin` names it in errors ("config.json").
  * On error returns NULL with a message naming the JSON path, or line:column for syntax errors. */
 struct spec *spec_parse(const char *text, size_t len, const char *origin, struct hull_err **err);
-/* Read and parse <bundle>/config.json. */
+/* Read and parse <bundle>/config.json; log_warn()s the spec's warnings. */
 struct spec *spec_load_bundle(const char *bundle, struct hull_err **err);
 /* Parse a process.json (runc exec -p): the "process" object on its own. */
 struct spec_process *spec_parse_process(const char *text, size_t len, const char *origin, struct hull_err **err);
@@ -228,5 +235,8 @@ extern const char *const spec_ns_type_names[NS_TYPE_COUNT]; /* "pid", "network",
 
 /* The default config.json of `hullrt spec` (as runc's), rootless variant if asked. Returns JSON text. */
 char *spec_default_json(bool rootless);
+/* Write it as dirfd/config.json (mode 0666 & ~umask), whole or not at all, never over an existing file:
+ * "File config.json exists. Remove it first" (runc's words). */
+int spec_write_default(int dirfd, bool rootless, struct hull_err **err);
 
 #endif

@@ -4,8 +4,16 @@
  * sysfs needs a network namespace we own), no gid= option on devpts, and no cgroup device rules. */
 #include "oci/spec.h"
 
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SPEC_DEFAULT_VERSION "1.2.0"
@@ -104,4 +112,40 @@ char *spec_default_json(bool rootless)
 			bol = false;
 	}
 	return text;
+}
+
+/* Write config.json whole or not at all, and never over an existing one: an unnamed file is filled,
+ * synced, then linked in, which fails with EEXIST if the name was taken meanwhile. */
+int spec_write_default(int dirfd, bool rootless, struct hull_err **err)
+{
+	_cleanup_free_ char *text = spec_default_json(rootless);
+	size_t len = strlen(text);
+	_cleanup_fd_ int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		if (errno != EOPNOTSUPP && errno != EISDIR)
+			return hull_err_sys(err, "create config.json");
+		/* No O_TMPFILE on this file system: check, then temp file + rename. */
+		struct stat st;
+		if (fstatat(dirfd, "config.json", &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return hull_err_set(err, 0, "File config.json exists. Remove it first");
+		return fs_write_atomic(dirfd, "config.json", text, len, 0666, err);
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hull_err_sys(err, "write config.json");
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		return hull_err_sys(err, "write config.json");
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, dirfd, "config.json", AT_SYMLINK_FOLLOW) < 0) {
+		if (errno == EEXIST)
+			return hull_err_set(err, 0, "File config.json exists. Remove it first");
+		return hull_err_sys(err, "create config.json");
+	}
+	return 0;
 }

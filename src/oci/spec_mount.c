@@ -28,6 +28,8 @@ int parse_idmaps(struct pctx *pc, const json_t *obj, const char *key, struct spe
 /* Apply one option string to m; unknown ones are appended to *data. */
 static void apply_option(struct spec_mount *m, const char *opt, char **data)
 {
+	if (!*opt)
+		return; /* "" is no option at all, not an empty one for the file system */
 	const struct oci_mountopt *o = oci_mountopt_lookup(opt);
 	if (!o) {
 		char *d = *data ? xasprintf("%s,%s", *data, opt) : xstrdup(opt);

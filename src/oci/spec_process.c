@@ -11,9 +11,15 @@ static int cap_item(struct pctx *pc, const json_t *v, void *item, void *ctx)
 	if (!json_is_string(v))
 		return pc_fail(pc, "expected string, got %s", pc_typename(v));
 	int cap = oci_capability_lookup(json_string_value(v));
-	if (cap < 0)
+	/* config.md 1.1+: a capability that cannot be mapped to the kernel MUST be logged as a warning and
+	 * SHOULD NOT fail the container (runc 1.2 does the same): it is left out of the set. 1.0.x said
+	 * it MUST cause an error, and the runtime-tools suite written against it checks that. */
+	if (cap < 0 && pc->unknown_caps_fail)
 		return pc_fail(pc, "unknown capability \"%.100s\"", json_string_value(v));
-	*set |= 1ULL << cap;
+	if (cap < 0)
+		pc_warn(pc, "unknown capability \"%.100s\" (ignored)", json_string_value(v));
+	else
+		*set |= 1ULL << cap;
 	return 0;
 }
 
@@ -229,5 +235,6 @@ void spec_process_free(struct spec_process *p)
 	free(p->scheduler.policy);
 	free(p->exec_cpu_affinity.initial);
 	free(p->exec_cpu_affinity.final);
+	free_strv(p->warnings, p->n_warnings);
 	free(p);
 }

@@ -100,6 +100,7 @@ int parse_seccomp(struct pctx *pc, const json_t *v, struct spec_seccomp *s)
 	if (pg_list(pc, v, "architectures", sizeof(*s->architectures), &s->architectures, &s->n_architectures,
 		    arch_item, NULL) < 0)
 		return -1;
+	s->has_flags = pc_get(v, "flags") != NULL;
 	if (pg_str_array(pc, v, "flags", false, &s->flags, &s->n_flags) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n_flags; i++) {

@@ -1,6 +1,7 @@
 /* tables.c — see tables.h. Values come from the kernel and libseccomp headers where they exist; the few
  * constants newer than Debian 12's headers are spelled out with their kernel ABI value. */
 #include "oci/tables.h"
+#include "oci/spec.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -22,12 +23,16 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-const struct oci_name_value oci_namespaces[] = {
-	{ "pid", CLONE_NEWPID },   { "network", CLONE_NEWNET },   { "mount", CLONE_NEWNS },
-	{ "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },       { "user", CLONE_NEWUSER },
-	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-};
+/* One list, in enum spec_ns_type order, for both the name/flag table and spec_ns_type_names. */
+#define NAMESPACES(X)                                                                              \
+	X("pid", CLONE_NEWPID) X("network", CLONE_NEWNET) X("mount", CLONE_NEWNS) X("ipc", CLONE_NEWIPC) \
+	X("uts", CLONE_NEWUTS) X("user", CLONE_NEWUSER) X("cgroup", CLONE_NEWCGROUP) X("time", CLONE_NEWTIME)
+#define NS_ENTRY(name, flag) { name, flag },
+#define NS_NAME(name, flag) name,
+const struct oci_name_value oci_namespaces[] = { NAMESPACES(NS_ENTRY) };
 const size_t oci_n_namespaces = N(oci_namespaces);
+const char *const spec_ns_type_names[NS_TYPE_COUNT] = { NAMESPACES(NS_NAME) };
+_Static_assert(N(oci_namespaces) == NS_TYPE_COUNT, "namespace table and enum spec_ns_type differ");
 
 const char *const oci_capabilities[OCI_CAP_LAST + 1] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
@@ -59,10 +64,9 @@ const struct oci_name_value oci_rlimits[] = {
 };
 const size_t oci_n_rlimits = N(oci_rlimits);
 
-const char *const oci_hook_kinds[] = {
+const char *const spec_hook_kind_names[HOOK_KIND_COUNT] = {
 	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
-const size_t oci_n_hook_kinds = N(oci_hook_kinds);
 
 /* "norelatime"/"rnorelatime": the kernel has no "not relatime" mode, only relatime (the default),
  * noatime and strictatime; like mount(8) we let "norelatime" merely clear MS_RELATIME, and its
@@ -209,7 +213,10 @@ bool oci_seccomp_arch_supported(long arch_token)
 bool oci_seccomp_flag_supported(long flag)
 {
 	/* With a NULL program the kernel checks the flags first (EINVAL) and only then faults on the
-	 * program (EFAULT): EFAULT means the flag is known. Nothing is installed either way. */
+	 * program (EFAULT): EFAULT means the flag is known. Nothing is installed either way.
+	 * WAIT_KILLABLE_RECV is only valid with a listener, so it is asked together with NEW_LISTENER. */
+	if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+		flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned long)flag, NULL);
 	return r < 0 && errno == EFAULT;
 }

@@ -19,7 +19,8 @@
 
 struct oci_name_value { const char *name; long value; };
 
-/* Namespaces, in spec order; value is the CLONE_NEW* flag. Index = enum spec_ns_type. */
+/* Namespaces, in spec order; value is the CLONE_NEW* flag. Index = enum spec_ns_type; the names are
+ * spec_ns_type_names (spec.h), made from the same list. */
 extern const struct oci_name_value oci_namespaces[];
 extern const size_t oci_n_namespaces;
 
@@ -32,9 +33,7 @@ int oci_capability_lookup(const char *name); /* -1 if unknown */
 extern const struct oci_name_value oci_rlimits[];
 extern const size_t oci_n_rlimits;
 
-/* Hook kinds, index = enum spec_hook_kind (prestart is deprecated but accepted). */
-extern const char *const oci_hook_kinds[];
-extern const size_t oci_n_hook_kinds;
+/* Hook kinds: spec_hook_kind_names of spec.h, defined in tables.c (prestart is deprecated, accepted). */
 
 /* Mount options of config.md "Linux mount options". */
 enum oci_mountopt_kind {

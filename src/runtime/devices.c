@@ -122,6 +122,9 @@ static int make_symlinks(int devfd, struct hull_err **err)
 		if (symlinkat(l->target, devfd, l->name) < 0 && errno != EEXIST)
 			return hull_err_sys(err, "symlink /dev/%s", l->name);
 	}
+	/* As runc: /dev/core only where the kernel has /proc/kcore (CONFIG_PROC_KCORE). */
+	if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", devfd, "core") < 0 && errno != EEXIST)
+		return hull_err_sys(err, "symlink /dev/core");
 	return 0;
 }
 
@@ -149,26 +152,57 @@ static int clone_console(int console_fd, struct hull_err **err)
 	return mnt_clone(fd, false, err);
 }
 
-static int bind_console(int devfd, int console_fd, struct hull_err **err)
+/* The mount point of /dev/console, as an O_PATH fd: a regular file is kept (devices_setup makes one ahead
+ * for a terminal, so a read-only /dev can still take the bind after rootfs_finalize); anything else the
+ * image put there is replaced. */
+static int console_mountpoint(int devfd, struct hull_err **err)
 {
-	if (clear_entry(devfd, "console", err) < 0)
-		return -1;
-	_cleanup_fd_ int f = openat(devfd, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (f < 0)
-		return hull_err_sys(err, "create /dev/console");
-	_cleanup_fd_ int target = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fstatat(devfd, "console", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+		if (clear_entry(devfd, "console", err) < 0)
+			return -1;
+		_cleanup_fd_ int f =
+			openat(devfd, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (f < 0)
+			return hull_err_sys(err, "create /dev/console");
+	}
+	int target = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (target < 0)
 		return hull_err_sys(err, "open /dev/console");
+	return target;
+}
+
+static int bind_console(int devfd, int console_fd, struct hull_err **err)
+{
+	_cleanup_fd_ int target = console_mountpoint(devfd, err);
+	if (target < 0)
+		return -1;
 	_cleanup_fd_ int mfd = clone_console(console_fd, err);
 	if (mfd < 0 || mnt_attach(mfd, target, err) < 0)
 		return hull_err_wrap(err, "bind console on /dev/console");
 	return 0;
 }
 
+int rootfs_bind_console(int console_fd, struct hull_err **err)
+{
+	_cleanup_fd_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return hull_err_sys(err, "open /");
+	_cleanup_fd_ int devfd = devices_open_dev(rootfd, false, err);
+	if (devfd < 0)
+		return -1;
+	uint64_t t = trace_begin();
+	if (bind_console(devfd, console_fd, err) < 0)
+		return -1;
+	trace_end(t, "bind console on /dev/console");
+	return 0;
+}
+
 int devices_setup(int rootfd, const struct mount_plan *plan, const struct spec *s, const struct rootfs_opts *o,
 		  struct hull_err **err)
 {
-	if (!plan->setup_dev && o->console_fd < 0)
+	bool terminal = s->process && s->process->terminal;
+	if (!plan->setup_dev && o->console_fd < 0 && !terminal)
 		return 0;
 	_cleanup_fd_ int devfd = devices_open_dev(rootfd, true, err);
 	if (devfd < 0)
@@ -197,6 +231,11 @@ int devices_setup(int rootfd, const struct mount_plan *plan, const struct spec *
 		if (bind_console(devfd, o->console_fd, err) < 0)
 			return -1;
 		trace_end(t, "bind console on /dev/console");
+	} else if (terminal) {
+		/* the pty comes after rootfs_finalize (rootfs_bind_console): its mount point now */
+		_cleanup_fd_ int placeholder = console_mountpoint(devfd, err);
+		if (placeholder < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -22,6 +23,26 @@ static int exit_code(int status)
 	return WEXITSTATUS(status);
 }
 
+static int forward_pidfd = -1;
+static pid_t forward_pid;
+
+/* Signals a foreground container process should get from us; the rest are ours or cannot be caught. */
+static bool forwardable(int sig)
+{
+	return sig != SIGCHLD && sig != SIGWINCH && sig != SIGPIPE && sig != SIGURG && sig != SIGKILL &&
+	       sig != SIGSTOP && !(sig >= 32 && sig < SIGRTMIN); /* glibc's internal signals */
+}
+
+static void forward_signal(int sig)
+{
+	int e = errno;
+	if (forward_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, forward_pidfd, sig, NULL, 0);
+	else if (forward_pid > 0)
+		kill(forward_pid, sig);
+	errno = e;
+}
+
 int container_wait_foreground(pid_t pid, int pidfd, int console_master, struct hull_err **err)
 {
 	sigset_t all, old;
@@ -33,18 +54,30 @@ int container_wait_foreground(pid_t pid, int pidfd, int console_master, struct h
 		return hull_err_sys(err, "signalfd");
 	}
 	if (console_master >= 0) {
-		/* Terminal input reaches the container through the pty (^C included); the proxy returns once
-		 * the process is gone and the master is drained. */
-		sigset_t winch;
-		sigemptyset(&winch);
-		sigaddset(&winch, SIGWINCH);
-		sigprocmask(SIG_UNBLOCK, &winch, NULL);
+		/* Terminal input reaches the container through the pty (^C included). Signals sent to us while
+		 * the proxy runs are forwarded from a handler (the proxy owns the poll loop); the proxy returns
+		 * once the process is gone and the master is drained. */
+		struct sigaction fwd = { .sa_handler = forward_signal }, saved[NSIG];
+		sigset_t unblock;
+		sigemptyset(&unblock);
+		forward_pidfd = pidfd;
+		forward_pid = pid;
+		for (int sig = 1; sig < NSIG; sig++) {
+			if (!forwardable(sig) || sigaction(sig, &fwd, &saved[sig]) < 0)
+				continue;
+			sigaddset(&unblock, sig);
+		}
+		sigaddset(&unblock, SIGWINCH);
+		sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 		struct hull_err *e = NULL;
 		if (console_proxy_until(console_master, 0, 1, pidfd, &e) < 0) {
 			log_warn("%s", e->msg);
 			hull_err_free(e);
 		}
-		sigprocmask(SIG_BLOCK, &winch, NULL);
+		sigprocmask(SIG_BLOCK, &unblock, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGWINCH && sigismember(&unblock, sig))
+				sigaction(sig, &saved[sig], NULL);
 	}
 	int status = 0;
 	for (;;) {
@@ -61,12 +94,13 @@ int container_wait_foreground(pid_t pid, int pidfd, int console_master, struct h
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			int sig = (int)si.ssi_signo;
-			if (sig == SIGCHLD || sig == SIGWINCH || sig == SIGPIPE || sig == SIGURG)
+			if (!forwardable(sig))
 				continue;
 			if (pidfd >= 0)
 				syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 			else
-				kill(pid, sig);
+				if (pid > 0)
+					kill(pid, sig);
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -170,6 +171,39 @@ static size_t strv_len(char **v)
 	return n;
 }
 
+/* The state JSON the parent sent, with another status (startContainer sees "created"). */
+static char *state_with_status(const char *state, const char *status)
+{
+	json_t *o = json_loads(state ? state : "{}", 0, NULL);
+	if (!o)
+		return xstrdup(state ? state : "{}");
+	json_object_set_new(o, "status", json_string(status));
+	char *r = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(o);
+	return r;
+}
+
+/* A new pty from the devpts the process sees; the master goes to the console socket (the engine, or the
+ * foreground `run`/`exec` through a socketpair), the slave stays for the process's stdio. */
+static int open_console(struct launch *L, int *slave, struct hull_err **err)
+{
+	const struct spec_process *proc = L->proc;
+	int master;
+	if (console_open_pty(&master, slave, err) < 0)
+		return -1;
+	if (proc->has_console_size &&
+	    console_set_size(*slave, proc->console_size.height, proc->console_size.width, err) < 0) {
+		close(master);
+		return -1;
+	}
+	int r = L->console_sock < 0 ? rt_err(err, EINVAL, "process.terminal: no console socket")
+				    : console_send_master_fd(L->console_sock, master, err);
+	close(master);
+	if (L->console_sock >= 0)
+		close(L->console_sock);
+	return r < 0 ? hull_err_wrap(err, "console") : 0;
+}
+
 _Noreturn void launch_child(struct launch *L, int sock)
 {
 	struct hull_err *err = NULL;
@@ -203,25 +237,13 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		child_fail(sock, err);
 
 	int slave = -1;
-	if (proc->terminal) {
-		int master;
-		if (console_open_pty(&master, &slave, &err) < 0)
-			child_fail(sock, err);
-		if (proc->has_console_size &&
-		    console_set_size(slave, proc->console_size.height, proc->console_size.width, &err) < 0)
-			child_fail(sock, err);
-		if (L->console_sock < 0 || console_send_master_fd(L->console_sock, master, &err) < 0) {
-			if (!err)
-				rt_err(&err, EINVAL, "process.terminal: no console socket");
-			hull_err_wrap(&err, "console");
-			child_fail(sock, err);
-		}
-		close(master);
-		close(L->console_sock);
-	}
+	/* The init's pty comes from the container's own devpts (after pivot_root), so its name is
+	 * /dev/pts/N inside as with runc; exec's namespaces are complete already. */
+	if (proc->terminal && L->is_exec && open_console(L, &slave, &err) < 0)
+		child_fail(sock, err);
 
 	struct rootfs_opts ro = { .bundle = L->bundle, .rootfs = L->rootfs, .no_pivot = L->no_pivot,
-				  .in_userns = L->plan.userns, .console_fd = slave };
+				  .in_userns = L->plan.userns, .console_fd = -1 };
 	_cleanup_free_ char *state = NULL;
 	if (!L->is_exec) {
 		uint64_t t = trace_begin();
@@ -247,6 +269,8 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if (rootfs_finalize(s, &ro, &err) < 0)
 			child_fail(sock, err);
 		trace_end(t, "rootfs finalize");
+		if (proc->terminal && (open_console(L, &slave, &err) < 0 || rootfs_bind_console(slave, &err) < 0))
+			child_fail(sock, err);
 	} else if (apply_process_attrs(proc, &err) < 0) {
 		child_fail(sock, err);
 	}
@@ -293,8 +317,11 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if (n != 1)
 			_exit(1);
 		close(L->fifo_fd);
-		if (hooks_run_kind(s, HOOK_START_CONTAINER, state, &err) < 0)
-			child_fail(-1, err);
+		if (s->n_hooks[HOOK_START_CONTAINER]) {
+			_cleanup_free_ char *created = state_with_status(state, "created");
+			if (hooks_run_kind(s, HOOK_START_CONTAINER, created, &err) < 0)
+				child_fail(-1, err);
+		}
 	} else {
 		if (listener >= 0 && launch_send(sock, MSG_READY, NULL, listener) < 0)
 			_exit(1);

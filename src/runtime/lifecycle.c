@@ -9,6 +9,7 @@
 #include "runtime/launch.h"
 #include "runtime/plan.h"
 #include "runtime/seccomp.h"
+#include "runtime/selfseal.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -188,6 +189,14 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		return -1;
 	}
 	trace_end(t, "parse config.json");
+	if (o->argv && selfseal_needed(spec)) {
+		/* Before anything exists on the host: on success this does not return (CVE-2019-5736). */
+		extern char **environ;
+		if (selfseal_ensure(o->argc, o->argv, environ, err) < 0) {
+			spec_free(spec);
+			return -1;
+		}
+	}
 	int ret = -1;
 	struct rollback rb = { .rootfd = -1, .id = o->id };
 	struct container *c = NULL;
@@ -375,6 +384,9 @@ out:
 		close(console_peer);
 	seccomp_prog_free(sc);
 	container_close(c);
-	spec_free(spec);
+	if (ret == 0 && o->keep_spec)
+		*o->keep_spec = spec;
+	else
+		spec_free(spec);
 	return ret;
 }

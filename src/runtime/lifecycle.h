@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include "util/err.h"
 
+struct spec;
 struct spec_process;
 
 struct create_opts {
@@ -23,8 +24,13 @@ struct create_opts {
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;            /* --preserve-fds */
 	int listen_fds;              /* $LISTEN_FDS of the caller: passed on, and LISTEN_FDS/LISTEN_PID=1 set */
+	/* The whole command line, for the one re-exec from a sealed binary that a joined or shared pid
+	 * namespace needs (selfseal.h); NULL: the caller made sure already. */
+	int argc; char **argv;
 	/* run in the foreground with a terminal and no console socket: receives the pty master. */
 	int *console_master;
+	/* Non-NULL: receives the parsed config.json (caller frees), for start/delete of the same command. */
+	struct spec **keep_spec;
 };
 
 /* Create the container and leave its init waiting for start. *pid (optional) gets the init's pid and
@@ -32,11 +38,15 @@ struct create_opts {
 int container_create(const struct create_opts *o, pid_t *pid, int *pidfd, struct hull_err **err);
 /* Release a created container's init; run the poststart hooks (failures only warned, as runc). */
 int container_start(const char *root, const char *id, struct hull_err **err);
+/* The same with the config.json already parsed by the caller (`run`): no second parse. */
+int container_start_with(const char *root, const char *id, const struct spec *known, struct hull_err **err);
 /* Signal the init (all = every process of the cgroup). Error "container not running" when stopped. */
 int container_kill(const char *root, const char *id, int sig, bool all, struct hull_err **err);
 /* Delete a stopped or created container (force: kill a running one first): poststop hooks, cgroup,
  * state dir. Works on the remains of a crashed runtime. */
 int container_delete(const char *root, const char *id, bool force, struct hull_err **err);
+int container_delete_with(const char *root, const char *id, bool force, const struct spec *known,
+			  struct hull_err **err);
 
 /* Wait for a child (the foreground `run`/`exec` process) forwarding the caller's signals to it and
  * proxying the pty master (-1: none) to stdio. Returns the exit status as a shell reports it. */

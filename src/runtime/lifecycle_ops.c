@@ -53,6 +53,11 @@ static bool wait_exit(int pidfd, int timeout_ms)
 
 int container_start(const char *root, const char *id, struct hull_err **err)
 {
+	return container_start_with(root, id, NULL, err);
+}
+
+int container_start_with(const char *root, const char *id, const struct spec *known, struct hull_err **err)
+{
 	_cleanup_container_ struct container *c = container_open(root, id, true, err);
 	if (!c)
 		return -1;
@@ -75,14 +80,15 @@ int container_start(const char *root, const char *id, struct hull_err **err)
 	trace_end(t, "start signal");
 
 	struct hull_err *e = NULL;
-	struct spec *spec = container_load_spec(c, &e);
+	struct spec *loaded = known ? NULL : container_load_spec(c, &e);
+	const struct spec *spec = known ? known : loaded;
 	if (spec && spec->n_hooks[HOOK_POSTSTART]) {
 		_cleanup_free_ char *state = container_state_json(&c->st, STATUS_RUNNING, false, "");
 		if (hooks_run_kind(spec, HOOK_POSTSTART, state, &e) < 0)
 			log_warn("%s", e->msg); /* runtime.md: a poststart failure is logged, the container runs on */
 	}
 	hull_err_free(e);
-	spec_free(spec);
+	spec_free(loaded);
 	return 0;
 }
 
@@ -146,6 +152,12 @@ static int delete_remains(const char *root, const char *id, struct hull_err **er
 
 int container_delete(const char *root, const char *id, bool force, struct hull_err **err)
 {
+	return container_delete_with(root, id, force, NULL, err);
+}
+
+int container_delete_with(const char *root, const char *id, bool force, const struct spec *known,
+			  struct hull_err **err)
+{
 	struct hull_err *oerr = NULL;
 	_cleanup_container_ struct container *c = container_open(root, id, true, &oerr);
 	if (!c) {
@@ -194,14 +206,15 @@ int container_delete(const char *root, const char *id, bool force, struct hull_e
 	trace_end(t, "stop and remove cgroup");
 
 	struct hull_err *e = NULL;
-	struct spec *spec = container_load_spec(c, &e);
+	struct spec *loaded = known ? NULL : container_load_spec(c, &e);
+	const struct spec *spec = known ? known : loaded;
 	if (spec && spec->n_hooks[HOOK_POSTSTOP]) {
 		_cleanup_free_ char *state = container_state_json(&c->st, STATUS_STOPPED, false, "");
 		if (hooks_run_kind(spec, HOOK_POSTSTOP, state, &e) < 0)
 			log_warn("%s", e->msg); /* runtime.md: poststop failures are warnings */
 	}
 	hull_err_free(e);
-	spec_free(spec);
+	spec_free(loaded);
 
 	_cleanup_fd_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

@@ -1,5 +1,6 @@
 /* mountplan.c — see mountplan.h. Pure: no system call but allocation. */
 #include "runtime/mountplan.h"
+#include "oci/tables.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
@@ -77,7 +78,7 @@ uint64_t mountplan_ms_to_attr(unsigned long ms)
 
 unsigned long mountplan_sb_flags(unsigned long ms)
 {
-	return ms & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT);
+	return ms & (MS_RDONLY | MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
 }
 
 /* The atime modes are one field: setting one means clearing the field first, and clearing "noatime"
@@ -160,6 +161,7 @@ static int plan_one(const struct spec_mount *m, size_t i, const char *bundle, st
 				    m->type, st->dest);
 	if (strcmp(st->dest, "/dev") == 0 && (st->attr_set & MOUNT_ATTR_RDONLY)) {
 		st->attr_set &= ~(uint64_t)MOUNT_ATTR_RDONLY;
+		st->sb_flags &= ~(unsigned long)MS_RDONLY;
 		st->defer_rdonly = true;
 	}
 	return 0;
@@ -359,15 +361,11 @@ unsigned long mountplan_root_propagation(const struct spec *s)
 	if (l && l->rootfs_propagation_flags)
 		return l->rootfs_propagation_flags;
 	if (l && l->rootfs_propagation) {
-		static const struct { const char *name; unsigned long flags; } t[] = {
-			{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
-			{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
-			{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
-			{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
-		};
-		for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
-			if (strcmp(l->rootfs_propagation, t[i].name) == 0)
-				return t[i].flags;
+		/* A spec built without the parser: the parser's own table. */
+		const struct oci_name_value *v =
+			oci_lookup(oci_rootfs_propagations, oci_n_rootfs_propagations, l->rootfs_propagation);
+		if (v)
+			return (unsigned long)v->value;
 	}
 	return MS_REC | MS_PRIVATE;
 }
@@ -537,4 +535,62 @@ bool mountplan_has_ns(const struct spec *s, enum spec_ns_type t)
 		if (s->linux_->namespaces[i].type == t)
 			return true;
 	return false;
+}
+
+static int longer_first(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+	return la < lb ? 1 : la > lb ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every mount point of mountinfo, unescaped, in order; NULL-terminated. */
+static char **mountinfo_points(const char *mountinfo, size_t *n_out)
+{
+	_cleanup_free_ char *mi = xstrdup(mountinfo);
+	size_t cap = 16, n = 0;
+	char **r = xcalloc(cap, sizeof(*r));
+	char *save = NULL;
+	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct mi_entry e;
+		if (!parse_mountinfo_line(line, &e))
+			continue;
+		if (n + 1 >= cap)
+			r = xrealloc(r, (cap *= 2) * sizeof(*r));
+		r[n++] = unescape_octal(e.mountpoint);
+	}
+	r[n] = NULL;
+	*n_out = n;
+	return r;
+}
+
+char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n_out)
+{
+	size_t n = 0, k = 0;
+	char **r = mountinfo_points(mountinfo, &n);
+	for (size_t i = 0; i < n; i++) {
+		/* "/" and the mounts holding the rootfs carry it; the rootfs's own mounts are the container's.
+		 * Stacked mounts on one path stay listed once each: one detach per layer. */
+		if (strcmp(r[i], "/") == 0 || mountplan_path_under(rootfs, r[i]) || mountplan_path_under(r[i], rootfs))
+			free(r[i]);
+		else
+			r[k++] = r[i];
+	}
+	r[k] = NULL;
+	qsort(r, k, sizeof(*r), longer_first);
+	*n_out = k;
+	return r;
+}
+
+char *mountplan_mount_of(const char *mountinfo, const char *path)
+{
+	size_t n = 0;
+	char **points = mountinfo_points(mountinfo, &n);
+	const char *best = NULL;
+	/* ">=": of stacked mounts on one point, the last listed is the one on top */
+	for (size_t i = 0; i < n; i++)
+		if (mountplan_path_under(path, points[i]) && (!best || strlen(points[i]) >= strlen(best)))
+			best = points[i];
+	char *r = best ? xstrdup(best) : NULL;
+	mountplan_paths_free(points, n);
+	return r;
 }

@@ -59,7 +59,9 @@ bool mountplan_path_under(const char *p, const char *dir);
 
 /* MS_* flags to MOUNT_ATTR_* (ro, nosuid, nodev, noexec, atime modes, nodiratime, nosymfollow). */
 uint64_t mountplan_ms_to_attr(unsigned long ms);
-/* MS_* flags that mount attributes cannot express and a new superblock takes as fsconfig flags. */
+/* MS_* flags a new superblock takes as fsconfig flags: those mount attributes cannot express, and
+ * MS_RDONLY, which mount(2) applies to a new superblock too (an existing shared one, such as sysfs of a
+ * shared network namespace, is left as it is by the kernel). */
 unsigned long mountplan_sb_flags(unsigned long ms);
 
 /* Which mounts may land on /proc or below it (as runc: procfs on /proc itself, or one of the few files
@@ -106,6 +108,16 @@ struct cgroup_hier {
 int mountplan_cgroup_hierarchies(const char *mountinfo, const char *proc_cgroup, struct cgroup_hier **out,
 				 size_t *n, struct hull_err **err);
 void mountplan_cgroup_free(struct cgroup_hier *h, size_t n);
+
+/* --no-pivot: the mounts of mountinfo that are neither "/", nor the rootfs or below it, nor a mount the
+ * rootfs lives on, deepest first (a path once per stacked layer): what to detach before the rootfs is moved onto "/", so that the
+ * host's /proc, /sys and the like do not stay reachable under the container. NULL-terminated; free
+ * with mountplan_paths_free(list, n). */
+char **mountplan_detach_list(const char *mountinfo, const char *rootfs, size_t *n);
+
+/* The mount point (unescaped) of the mount that path lives on: the longest mount point of mountinfo that
+ * is path or above it. NULL if none. */
+char *mountplan_mount_of(const char *mountinfo, const char *path);
 
 /* Does linux.namespaces list a namespace of this type (new or joined)? */
 bool mountplan_has_ns(const struct spec *s, enum spec_ns_type t);

@@ -116,8 +116,8 @@ int mnt_new_fs(const char *type, const char *source, const char *data, unsigned 
 	if (source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
 		return fs_error(fsfd, err, "fsconfig source=", source);
 	static const struct { unsigned long ms; const char *name; } sb[] = {
-		{ MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
-		{ MS_MANDLOCK, "mand" }, { MS_SILENT, "silent" },
+		{ MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
+		{ MS_MANDLOCK, "mand" }, { MS_SILENT, "silent" }, { MS_I_VERSION, "iversion" },
 	};
 	for (size_t i = 0; i < sizeof(sb) / sizeof(*sb); i++)
 		if ((sb_flags & sb[i].ms) && fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
@@ -474,6 +474,9 @@ static int apply_bind(int rootfd, const struct mount_step *st, const struct root
 			return hull_err_sys(err, "dup prepared mount");
 	} else {
 		mfd = clone_bind_source(st, o->userns_path, err);
+		if (mfd < 0 && st->idmap && o->in_userns && err && *err && (*err)->errnum == EPERM)
+			return hull_err_wrap(err, "an idmap mount of a container with a user namespace must be prepared "
+						  "by the runtime's parent (rootfs_open_idmapped_mounts)");
 		if (mfd < 0)
 			return -1;
 	}

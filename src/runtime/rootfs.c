@@ -36,27 +36,36 @@ static int make_rootfs_parent_private(const char *rootfs, struct hull_err **err)
 	_cleanup_free_ char *mi = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, err);
 	if (!mi)
 		return -1;
-	/* The longest mount point that is a prefix of the rootfs is the mount it lives on. */
-	_cleanup_free_ char *best = NULL;
-	char *save = NULL;
-	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char mp[PATH_MAX];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
-			continue;
-		if (mountplan_path_under(rootfs, mp) && (!best || strlen(mp) >= strlen(best))) {
-			free(best);
-			best = xstrdup(mp);
-		}
-	}
+	_cleanup_free_ char *best = mountplan_mount_of(mi, rootfs);
 	if (best && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
 		return hull_err_sys(err, "make %s private", best);
+	return 0;
+}
+
+/* Without a mount namespace of its own the container shares the host's mounts: nothing may be mounted
+ * (runc would mount into the host's namespace), rootfs_finalize only chroots. Say so rather than ignore
+ * the parts of the spec that need one. */
+static int check_without_mount_ns(const struct spec *s, struct hull_err **err)
+{
+	const char *why = NULL;
+	if (s->n_mounts)
+		why = "mounts";
+	else if (s->linux_ && (s->linux_->n_masked_paths || s->linux_->n_readonly_paths))
+		why = s->linux_->n_masked_paths ? "linux.maskedPaths" : "linux.readonlyPaths";
+	else if (s->linux_ && s->linux_->n_devices)
+		why = "linux.devices";
+	else if (s->root_readonly)
+		why = "root.readonly";
+	if (why)
+		return hull_err_set(err, EINVAL, "%s: needs a private mount namespace (linux.namespaces has no \"mount\")",
+				    why);
 	return 0;
 }
 
 int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err)
 {
 	if (!has_mount_ns(s))
-		return 0; /* the host's mounts are not ours to change: rootfs_finalize only chroots */
+		return check_without_mount_ns(s, err);
 	struct mount_plan plan;
 	if (mountplan_build(s, o->bundle, &plan, err) < 0)
 		return -1;
@@ -101,7 +110,7 @@ out:
 	return ret;
 }
 
-static int do_pivot_root(const char *rootfs, struct hull_err **err)
+static int do_pivot_root(const struct spec *s, const char *rootfs, struct hull_err **err)
 {
 	_cleanup_fd_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	_cleanup_fd_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -125,8 +134,24 @@ static int do_pivot_root(const char *rootfs, struct hull_err **err)
 	return 0;
 }
 
-static int do_move_root(const char *rootfs, struct hull_err **err)
+static int do_move_root(const struct spec *s, const char *rootfs, struct hull_err **err)
 {
+	/* pivot_root would have left the host's mounts behind; a move does not, so detach them first. With
+	 * a shared "/" the detach would propagate to the host: then they stay (hidden under the move). */
+	if (!(mountplan_root_propagation(s) & MS_SHARED)) {
+		_cleanup_free_ char *mi = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, err);
+		if (!mi)
+			return -1;
+		size_t n = 0;
+		char **list = mountplan_detach_list(mi, rootfs, &n);
+		for (size_t i = 0; i < n; i++)
+			if (umount2(list[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+				hull_err_sys(err, "no-pivot: detach %s", list[i]);
+				mountplan_paths_free(list, n);
+				return -1;
+			}
+		mountplan_paths_free(list, n);
+	}
 	if (chdir(rootfs) < 0)
 		return hull_err_sys(err, "chdir %s", rootfs);
 	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -164,8 +189,7 @@ static int readonly_paths(int rootfd, const struct spec_linux *l, struct hull_er
 			continue;
 		_cleanup_fd_ int mfd = fd < 0 ? -1 : mnt_clone(fd, true, err);
 		if (mfd < 0 ||
-		    mnt_setattr(mfd, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
-				err) < 0 ||
+		    mnt_setattr(mfd, false, MOUNT_ATTR_RDONLY, 0, err) < 0 ||
 		    mnt_attach(mfd, fd, err) < 0) {
 			ret = hull_err_wrap(err, "readonly path %s", paths[i]);
 			break;
@@ -196,8 +220,8 @@ static int masked_paths(int rootfd, const struct spec_linux *l, struct hull_err 
 		}
 		_cleanup_fd_ int mfd = -1;
 		if (mountplan_mask_kind(st.st_mode) == MASK_WITH_TMPFS) {
-			mfd = mnt_new_fs("tmpfs", "tmpfs", "size=0,mode=0755", 0,
-					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+			/* as runc: an empty read-only tmpfs, read-only down to its superblock */
+			mfd = mnt_new_fs("tmpfs", "tmpfs", NULL, MS_RDONLY, MOUNT_ATTR_RDONLY, err);
 		} else {
 			if (nullfd < 0)
 				nullfd = devices_open_null(rootfd, err);
@@ -238,7 +262,7 @@ int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hu
 		trace_end(t, "chroot %s", o->rootfs);
 		return 0;
 	}
-	if ((o->no_pivot ? do_move_root : do_pivot_root)(o->rootfs, err) < 0)
+	if ((o->no_pivot ? do_move_root : do_pivot_root)(s, o->rootfs, err) < 0)
 		return -1;
 	trace_end(t, "%s %s", o->no_pivot ? "move+chroot" : "pivot_root", o->rootfs);
 

@@ -1,9 +1,11 @@
 /* rootfs.h — the container's file-system view: mounts, devices, pivot_root, masked and read-only paths.
  *
  * Runs in the container's init process, inside its new mount namespace, before the user's program.
- * Every destination inside the rootfs is resolved by fd (openat2 RESOLVE_IN_ROOT) and mounted through
- * that fd (/proc/self/fd/N or move_mount), never by joining strings: the rootfs is hostile.
- * It knows nothing of processes, cgroups or the state dir.
+ * Every destination inside the rootfs is resolved by fd (openat2 RESOLVE_IN_ROOT) and each mount is built
+ * detached (open_tree/fsmount) and attached with move_mount onto that fd, never by joining strings: the
+ * rootfs is hostile. Without a mount namespace in the spec nothing is mounted (prepare refuses mounts,
+ * masked/readonly paths, devices, a read-only root) and finalize only chroots.
+ * It knows nothing of processes, cgroups or the state dir. The pure decisions are in mountplan.h.
  */
 #ifndef HULL_RUNTIME_ROOTFS_H
 #define HULL_RUNTIME_ROOTFS_H
@@ -30,7 +32,8 @@ struct rootfs_opts {
 /* Steps before the createContainer hooks: propagation of "/", bind of the rootfs onto itself, every
  * spec mount in order, linux.devices and the default devices, /dev symlinks, /dev/ptmx, /dev/console. */
 int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err);
-/* Steps after them: pivot_root (or chroot), maskedPaths, readonlyPaths, read-only root,
+/* Steps after them: pivot_root (or, with no_pivot, the host's mounts detached, MS_MOVE and chroot), a
+ * read-only /dev sealed, read-only root, readonlyPaths, maskedPaths (/dev/null verified to be 1:3),
  * rootfsPropagation. On return the process's root and cwd are the container's "/". */
 int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err);
 
@@ -39,5 +42,11 @@ int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hu
  * entries, free() the array and close the fds after the child has them). userns_path as in rootfs_opts. */
 int rootfs_open_idmapped_mounts(const struct spec *s, const char *bundle, const char *userns_path, int **fds,
 				struct hull_err **err);
+
+/* After rootfs_finalize, in the container's root: bind console_fd (a pty slave from the container's own
+ * /dev/pts, opened after pivot_root as runc does) on /dev/console. For a terminal whose pty had to come
+ * from the container's devpts instance; rootfs_opts.console_fd stays -1 then, and rootfs_prepare makes
+ * the /dev/console mount point ahead (process.terminal), so a read-only /dev still takes the bind. */
+int rootfs_bind_console(int console_fd, struct hull_err **err);
 
 #endif

@@ -27,6 +27,8 @@ int container_id_validate(const char *id, struct hull_err **err)
 	size_t len = strlen(id);
 	if (len > 255)
 		return rt_err(err, EINVAL, "invalid container id: longer than 255 bytes");
+	if (id[0] == '-')
+		return rt_err(err, EINVAL, "invalid container id: \"%s\" (must not start with '-')", id);
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
 		return rt_err(err, EINVAL, "invalid container id: \"%s\"", id);
 	for (const char *p = id; *p; p++)

@@ -58,7 +58,8 @@ static void test_ms_to_attr(void **state)
 	assert_int_equal(mountplan_ms_to_attr(MS_RELATIME), MOUNT_ATTR_RELATIME);
 	assert_int_equal(mountplan_ms_to_attr(MS_NODIRATIME), MOUNT_ATTR_NODIRATIME);
 	assert_int_equal(mountplan_ms_to_attr(MS_BIND | MS_REC), 0);
-	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC), MS_SYNCHRONOUS | MS_DIRSYNC);
+	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC | MS_NOSUID),
+			 MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC);
 }
 
 static struct spec_mount mnt(const char *dest, const char *type, const char *src)
@@ -277,8 +278,8 @@ static void test_root_propagation(void **state)
 	struct spec_linux l = { .rootfs_propagation = "rslave" };
 	s.linux_ = &l;
 	assert_int_equal(mountplan_root_propagation(&s), MS_REC | MS_SLAVE);
-	l.rootfs_propagation = "shared";
-	assert_int_equal(mountplan_root_propagation(&s), MS_SHARED);
+	l.rootfs_propagation = "shared"; /* as runc: every value is recursive */
+	assert_int_equal(mountplan_root_propagation(&s), MS_SHARED | MS_REC);
 	l.rootfs_propagation_flags = MS_UNBINDABLE;
 	assert_int_equal(mountplan_root_propagation(&s), MS_UNBINDABLE);
 }
@@ -336,6 +337,44 @@ static void test_cgroup_hierarchies(void **state)
 	assert_non_null(strstr(err->msg, "/proc/self/cgroup: malformed line"));
 }
 
+static void test_detach_list(void **state)
+{
+	(void)state;
+	const char *mi = "27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+			 "22 27 0:21 / /proc rw - proc proc rw\n"
+			 "24 27 0:6 / /dev rw - devtmpfs devtmpfs rw\n"
+			 "26 24 0:24 / /dev/pts rw - devpts devpts rw\n"
+			 "29 26 0:26 / /dev/pts rw - devpts devpts rw\n"
+			 "40 27 0:40 / /srv rw - tmpfs tmpfs rw\n"
+			 "41 40 0:41 / /srv/b/rootfs rw shared:3 - overlay overlay rw\n"
+			 "42 41 0:41 / /srv/b/rootfs rw - overlay overlay rw\n"
+			 "43 42 0:43 / /srv/b/rootfs/proc rw - proc proc rw\n"
+			 "44 40 0:44 / /srv/b/rootfsx rw - tmpfs tmpfs rw\n"
+			 "45 27 0:45 / /mnt/with\\040space rw - tmpfs tmpfs rw\n";
+	size_t n = 0;
+	char **l = mountplan_detach_list(mi, "/srv/b/rootfs", &n);
+	const char *want[] = { "/mnt/with space", "/srv/b/rootfsx", "/dev/pts", "/dev/pts", "/proc", "/dev" };
+	assert_int_equal(n, 6);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(l[i], want[i]);
+	assert_null(l[n]);
+	mountplan_paths_free(l, n);
+
+	char *m = mountplan_mount_of(mi, "/srv/b/rootfs");
+	assert_string_equal(m, "/srv/b/rootfs");
+	free(m);
+	m = mountplan_mount_of(mi, "/srv/b/x");
+	assert_string_equal(m, "/srv");
+	free(m);
+	m = mountplan_mount_of(mi, "/mnt/with space/d");
+	assert_string_equal(m, "/mnt/with space");
+	free(m);
+	m = mountplan_mount_of(mi, "/etc");
+	assert_string_equal(m, "/");
+	free(m);
+	assert_null(mountplan_mount_of("garbage\n", "/etc"));
+}
+
 static void test_has_ns(void **state)
 {
 	(void)state;
@@ -362,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_masked_and_readonly_paths),
 		cmocka_unit_test(test_root_propagation),
 		cmocka_unit_test(test_cgroup_hierarchies),
+		cmocka_unit_test(test_detach_list),
 		cmocka_unit_test(test_has_ns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,4 +20,15 @@ static inline int want_args(struct hullrt_globals *g, const char *cmd, int have,
 	return cli_fail(g, err);
 }
 
+/* main's whole argv (commands get it from their own name on): for a re-exec of the same command line.
+ * main parses with "+" so its argv is never permuted, and argv0 is its first element. */
+static inline char **cli_full_argv(const struct hullrt_globals *g, char **argv, int argc, int *full_argc)
+{
+	int back = 0;
+	while (argv[-back] != g->argv0)
+		back++;
+	*full_argc = argc + back;
+	return argv - back;
+}
+
 #endif

@@ -1,6 +1,8 @@
 /* cmd_create.c — `hullrt create` and `hullrt run` (runc's flags), on container_create/start. */
 #include "runtime/rterr.h"
+#include "cli/hullrt/args.h"
 #include "cli/hullrt/cli.h"
+#include "oci/spec.h"
 #include "runtime/lifecycle.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -82,6 +84,7 @@ static int create_or_run(struct hullrt_globals *g, int argc, char **argv, bool r
 		return cli_fail(g, err);
 	}
 	o.id = argv[optind];
+	o.argv = cli_full_argv(g, argv, argc, &o.argc);
 	const char *lf = getenv("LISTEN_FDS");
 	if (lf && *lf && parse_count("LISTEN_FDS", lf, &o.listen_fds, &err) < 0)
 		return cli_fail(g, err);
@@ -92,18 +95,22 @@ static int create_or_run(struct hullrt_globals *g, int argc, char **argv, bool r
 	}
 	int master = -1, pidfd = -1;
 	pid_t pid = 0;
+	struct spec *spec = NULL;
+	o.keep_spec = &spec;
 	if (!detach && !o.console_socket)
 		o.console_master = &master;
 	if (container_create(&o, &pid, &pidfd, &err) < 0)
 		return cli_fail(g, err);
-	if (container_start(g->root, o.id, &err) < 0) {
+	if (container_start_with(g->root, o.id, spec, &err) < 0) {
 		struct hull_err *e2 = NULL;
-		container_delete(g->root, o.id, true, &e2);
+		container_delete_with(g->root, o.id, true, spec, &e2);
 		hull_err_free(e2);
+		spec_free(spec);
 		return cli_fail(g, err);
 	}
 	if (detach) {
 		close(pidfd);
+		spec_free(spec);
 		return 0;
 	}
 	int status = container_wait_foreground(pid, pidfd, master, &err);
@@ -112,8 +119,9 @@ static int create_or_run(struct hullrt_globals *g, int argc, char **argv, bool r
 		close(master);
 	if (status < 0)
 		cli_fail(g, err), status = 1;
-	if (!keep && container_delete(g->root, o.id, true, &err) < 0)
+	if (!keep && container_delete_with(g->root, o.id, true, spec, &err) < 0)
 		cli_fail(g, err);
+	spec_free(spec);
 	return status;
 }
 

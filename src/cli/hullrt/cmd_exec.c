@@ -6,6 +6,7 @@
 #include "cli/hullrt/cli.h"
 #include "oci/spec.h"
 #include "runtime/lifecycle.h"
+#include "runtime/selfseal.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -52,12 +53,18 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },               { 0, 0, 0, 0 },
 	};
 	struct exec_opts o = { .root = g->root };
+	struct hull_err *err = NULL;
+	/* The process meets the container's: run from a binary it cannot write (CVE-2019-5736). */
+	int full_argc;
+	char **full_argv = cli_full_argv(g, argv, argc, &full_argc);
+	extern char **environ;
+	if (selfseal_ensure(full_argc, full_argv, environ, &err) < 0)
+		return exec_fail(g, err);
 	const char *process_json = NULL, *cwd = NULL, *user = NULL, *label = NULL;
 	char **envs = xcalloc((size_t)argc + 1, sizeof(char *)), **capv = xcalloc((size_t)argc + 1, sizeof(char *));
 	char **gidv = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t n_env = 0, n_cap = 0, n_gid = 0;
 	bool tty = false, nnp = false;
-	struct hull_err *err = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+e:tu:g:p:dc:h", opts, NULL)) != -1) {
 		switch (c) {
