@@ -379,3 +379,63 @@ json_t *net_inspect_container(const char *root, const char *id, struct hull_err 
 	net_container_clear(&c);
 	return j;
 }
+
+json_t *net_settings(const char *root, const char *id)
+{
+	struct net_container c;
+	json_t *out = json_object();
+	if (net_container_load(root, id, &c, NULL) < 0)
+		return out;
+	char a[16], g[16], m[18];
+	json_t *nets = json_object(), *ports = json_object();
+	for (size_t i = 0; i < c.n_eps; i++) {
+		const struct net_endpoint *e = &c.eps[i];
+		struct net_network n;
+		if (net_network_load(root, e->network, &n, NULL) < 0)
+			continue;
+		uint8_t mac[6];
+		ipam_mac(e->ip, mac);
+		snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		json_t *al = json_array();
+		for (size_t k = 0; k < e->n_aliases; k++)
+			json_array_append_new(al, json_string(e->aliases[k]));
+		json_object_set_new(nets, e->network,
+				    json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "IPAddress", ipam_fmt(e->ip, a), "Gateway",
+					      ipam_fmt(n.gateway, g), "IPPrefixLen", n.subnet.prefix, "MacAddress", m,
+					      "NetworkID", n.id, "Aliases", al));
+		if (i == 0) {
+			json_object_set_new(out, "IPAddress", json_string(a));
+			json_object_set_new(out, "Gateway", json_string(g));
+			json_object_set_new(out, "IPPrefixLen", json_integer(n.subnet.prefix));
+			json_object_set_new(out, "MacAddress", json_string(m));
+		}
+	}
+	if (c.mode == NET_MODE_CNI && c.cni_result) {
+		uint32_t ip = net_cni_result_ip(c.cni_result);
+		if (ip)
+			json_object_set_new(out, "IPAddress", json_string(ipam_fmt(ip, a)));
+		json_object_set(out, "CNIResult", c.cni_result);
+	}
+	for (size_t i = 0; i < c.n_ports; i++) {
+		const struct net_port *p = &c.ports[i];
+		char key[16], hp[8];
+		snprintf(key, sizeof(key), "%u/%s", p->container_port, net_proto_name(p->proto));
+		snprintf(hp, sizeof(hp), "%u", p->host_port);
+		json_t *arr = json_object_get(ports, key);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(ports, key, arr);
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "HostIp", ipam_fmt(p->host_ip, a), "HostPort", hp));
+	}
+	json_object_set_new(out, "Networks", nets);
+	json_object_set_new(out, "Ports", ports);
+	net_container_clear(&c);
+	json_t *k = net_inspect_container(root, id, NULL);
+	static const char *const keys[] = { "Interfaces", "Addresses", "Routes" };
+	for (size_t i = 0; k && i < 3; i++)
+		if (json_object_get(k, keys[i]))
+			json_object_set(out, keys[i], json_object_get(k, keys[i]));
+	json_decref(k);
+	return out;
+}

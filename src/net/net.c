@@ -260,7 +260,14 @@ int net_sync(const char *root, struct hull_err **err)
 	if (net_network_list(root, &nets, &n_nets, err) < 0 || net_load_all(root, &cs, &n_cs, err) < 0)
 		goto out;
 	script = net_nft_script(nets, n_nets, cs, n_cs);
-	if (net_nft_run(script, err) < 0)
+	/* Nothing to remove and nothing to add (--network none, host): no nftables transaction at all. */
+	bool idle = !strchr(script, '{');
+	if (idle) {
+		_cleanup_free_ char *cur = net_nft_list(NULL);
+		if (cur && !*cur)
+			script[0] = 0;
+	}
+	if (*script && net_nft_run(script, err) < 0)
 		goto out;
 	host = nl_open(-1, err);
 	if (!host)

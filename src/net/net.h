@@ -71,6 +71,11 @@ int net_container_mode(const char *root, const char *id, enum net_mode *mode, ch
  * from the kernel inside the container's netns (pid's)}. */
 json_t *net_inspect_container(const char *root, const char *id, struct hull_err **err);
 
+/* docker's NetworkSettings for `hull inspect`: IPAddress, Gateway, MacAddress, Ports ({"80/tcp":
+ * [{"HostIp","HostPort"}]}), Networks (per network: IPAddress, Gateway, IPPrefixLen, MacAddress, Aliases),
+ * plus the kernel's view inside the container (Interfaces, Addresses, Routes). {} when not wired. */
+json_t *net_settings(const char *root, const char *id);
+
 /* `hull network …` */
 int net_network_create(const char *root, const char *name, const char *subnet, const char *gateway,
 		       bool internal, struct net_network *out, struct hull_err **err);

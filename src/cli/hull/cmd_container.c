@@ -414,6 +414,7 @@ int cmd_inspect_any(struct hull_globals *g, int argc, char **argv)
 		if (ct) {
 			json_t *out = json_deep_copy(ct->rec);
 			json_object_set_new(out, "Isolation", engine_isolation(ct));
+			json_object_set_new(out, "NetworkSettings", net_settings(e.root, ct->id));
 			json_t *arr = json_pack("[o]", out);
 			json_dumpf(arr, stdout, JSON_INDENT(4));
 			putchar('\n');
