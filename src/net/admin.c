@@ -439,3 +439,39 @@ json_t *net_settings(const char *root, const char *id)
 	json_decref(k);
 	return out;
 }
+
+int net_prune(const char *root, char ***removed, size_t *n_removed, struct hull_err **err)
+{
+	*removed = NULL;
+	*n_removed = 0;
+	_cleanup_fd_ int lock = net_store_lock(root, err);
+	if (lock < 0 || net_reconcile_locked(root, err) < 0 || net_sync(root, err) < 0)
+		return -1;
+	struct net_network *nets;
+	size_t n;
+	if (net_network_list(root, &nets, &n, err) < 0)
+		return -1;
+	_cleanup_nl_ struct nl *host = nl_open(-1, err);
+	int ret = host ? 0 : -1;
+	for (size_t i = 0; host && i < n && ret == 0; i++) {
+		int users = net_network_count(root, nets[i].name, err);
+		if (users != 0) {
+			ret = users < 0 ? -1 : 0;
+			continue;
+		}
+		if (nl_link_del(host, nets[i].bridge, err) < 0) {
+			ret = -1;
+			break;
+		}
+		if (i == 0) /* the default network stays defined; only its idle bridge goes */
+			continue;
+		if (net_network_remove(root, nets[i].name, err) < 0) {
+			ret = -1;
+			break;
+		}
+		*removed = xrealloc(*removed, (*n_removed + 1) * sizeof(char *));
+		(*removed)[(*n_removed)++] = xstrdup(nets[i].name);
+	}
+	free(nets);
+	return ret;
+}

@@ -15,7 +15,7 @@ bool net_proc_alive(pid_t pid, unsigned long long start);
 /* Load every container record (unreadable ones are skipped). */
 int net_load_all(const char *root, struct net_container **out, size_t *n, struct hull_err **err);
 void net_free_all(struct net_container *cs, size_t n);
-/* Make the kernel match the records: hull's nft table, and bridges of networks with no endpoint removed. */
+/* Make the kernel match the records: hull's nft table (removed when no container has an endpoint). */
 int net_sync(const char *root, struct hull_err **err);
 /* Rewrite the hosts files of every container sharing a network with c (c excluded). */
 void net_refresh_peers(const char *root, const struct net_container *c);

@@ -255,7 +255,6 @@ int net_sync(const char *root, struct hull_err **err)
 	size_t n_nets = 0, n_cs = 0;
 	struct net_container *cs = NULL;
 	_cleanup_free_ char *script = NULL;
-	_cleanup_nl_ struct nl *host = NULL;
 	int ret = -1;
 	if (net_network_list(root, &nets, &n_nets, err) < 0 || net_load_all(root, &cs, &n_cs, err) < 0)
 		goto out;
@@ -269,18 +268,8 @@ int net_sync(const char *root, struct hull_err **err)
 	}
 	if (*script && net_nft_run(script, err) < 0)
 		goto out;
-	host = nl_open(-1, err);
-	if (!host)
-		goto out;
-	for (size_t i = 0; i < n_nets; i++) {
-		bool used = false;
-		for (size_t j = 0; j < n_cs && !used; j++)
-			for (size_t k = 0; k < cs[j].n_eps; k++)
-				used |= !strcmp(cs[j].eps[k].network, nets[i].name);
-		/* An idle network keeps no bridge: after the last container, nothing of hull stays in the kernel. */
-		if (!used && nl_link_del(host, nets[i].bridge, err) < 0)
-			goto out;
-	}
+	/* Bridges stay while their network exists, as docker0 does: deleting one costs tens of milliseconds
+	 * (RCU grace periods) on every last container's exit. `hull network rm` and `prune` remove them. */
 	ret = 0;
 out:
 	free(nets);
@@ -549,6 +538,7 @@ int net_prepare(const char *root, const char *id, const char *name, const struct
 {
 	if (!valid_id(id))
 		return hull_err_set(err, 0, "invalid container id \"%s\"", id);
+	uint64_t t = trace_begin();
 	_cleanup_fd_ int lock = net_store_lock(root, err);
 	if (lock < 0)
 		return -1;
@@ -624,11 +614,13 @@ out:
 	net_container_clear(&c);
 	if (ret < 0)
 		hull_err_wrap(err, "network setup of %s", id);
+	trace_end(t, "network: prepare %s (--network %s)", id, cfg->network ? cfg->network : "bridge");
 	return ret;
 }
 
 int net_attach(const char *root, const char *id, pid_t pid, struct hull_err **err)
 {
+	uint64_t t = trace_begin();
 	_cleanup_fd_ int lock = net_store_lock(root, err);
 	if (lock < 0)
 		return -1;
@@ -674,6 +666,7 @@ int net_attach(const char *root, const char *id, pid_t pid, struct hull_err **er
 		goto fail;
 	net_refresh_peers(root, &c);
 	ret = 0;
+	trace_end(t, "network: attach %s to the netns of %d", id, (int)pid);
 	goto out;
 fail:
 	hull_err_wrap(err, "network attach of %s", id);
@@ -709,6 +702,7 @@ int net_release(const char *root, const char *id, struct hull_err **err)
 		return -1;
 	struct net_container c;
 	struct hull_err *e = NULL;
+	uint64_t t = trace_begin();
 	if (net_container_load(root, id, &c, &e) < 0) {
 		int missing = e->errnum == ENOENT;
 		hull_err_free(e);
@@ -717,6 +711,7 @@ int net_release(const char *root, const char *id, struct hull_err **err)
 	}
 	int r = net_release_locked(root, &c, err);
 	net_container_clear(&c);
+	trace_end(t, "network: release %s", id);
 	return r;
 }
 

@@ -82,6 +82,9 @@ int net_network_create(const char *root, const char *name, const char *subnet, c
 int net_network_rm(const char *root, const char *name, struct hull_err **err);
 /* The network record, its bridge and veths as the kernel has them, its containers, hull's nft table. */
 json_t *net_network_inspect(const char *root, const char *name, struct hull_err **err);
+/* docker's `network prune`: remove user networks no container uses (names in *removed), and the idle
+ * bridges, the default network's hull0 included (bridges otherwise stay while their network exists). */
+int net_prune(const char *root, char ***removed, size_t *n_removed, struct hull_err **err);
 /* Number of containers with an endpoint on the network. */
 int net_network_count(const char *root, const char *name, struct hull_err **err);
 int net_connect(const char *root, const char *network, const char *container, const char *ip, char **aliases,

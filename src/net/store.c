@@ -80,7 +80,9 @@ static uint32_t get_ip(json_t *o, const char *key)
 	return a;
 }
 
-static int save_json(const char *dir, const char *name, json_t *j, struct hull_err **err)
+/* durable: fsync (network definitions, which must survive a reboot); else replace only (container
+ * records: after a crash of the machine no container runs, and reconciliation drops what is left). */
+static int save_json(const char *dir, const char *name, json_t *j, bool durable, struct hull_err **err)
 {
 	if (fs_mkdir_p(dir, 0700, err) < 0)
 		return -1;
@@ -90,7 +92,8 @@ static int save_json(const char *dir, const char *name, json_t *j, struct hull_e
 	_cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	size_t len = strlen(text);
 	text[len] = 0;
-	return fs_write_atomic(dfd, name, text, len, 0600, err);
+	return durable ? fs_write_atomic(dfd, name, text, len, 0600, err)
+		       : fs_write_replace(dfd, name, text, len, 0600, err);
 }
 
 static json_t *load_json(const char *path, struct hull_err **err)
@@ -165,7 +168,7 @@ int net_network_save(const char *root, const struct net_network *n, struct hull_
 	_cleanup_free_ char *dir = net_store_path(root, "networks");
 	_cleanup_free_ char *name = xasprintf("%s.json", n->name);
 	json_t *j = net_network_to_json(n);
-	int r = save_json(dir, name, j, err);
+	int r = save_json(dir, name, j, true, err);
 	json_decref(j);
 	return r;
 }
@@ -273,7 +276,7 @@ int net_container_save(const char *root, const struct net_container *c, struct h
 {
 	_cleanup_free_ char *dir = container_dir(root, c->id);
 	json_t *j = net_container_to_json(c);
-	int r = save_json(dir, "net.json", j, err);
+	int r = save_json(dir, "net.json", j, false, err);
 	json_decref(j);
 	return r;
 }

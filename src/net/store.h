@@ -4,7 +4,7 @@
  *   <root>/net/networks/NAME.json   a network: subnet, gateway, bridge name, options
  *   <root>/net/containers/ID/       a container's record (net.json) and the hosts, resolv.conf and
  *                                   hostname files the engine bind-mounts into it
- * Records are written atomically (temp + fsync + rename). This module holds no policy: it reads and
+ * Records are replaced atomically (temp + rename; network definitions also fsync'ed). This module holds no policy: it reads and
  * writes the structures below; net/net.c decides what they mean.
  */
 #ifndef HULL_NET_STORE_H

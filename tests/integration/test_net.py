@@ -144,7 +144,13 @@ def env():
 
 
 def assert_clean(env):
+    """After rm: no container veth, no rule, no record. Then `network prune` takes the idle bridges (kept
+    between containers, as docker0) and the netns is exactly as before."""
     env.hull("network", "_reconcile")
+    links, addrs, rules = env.snapshot()
+    assert "hullv" not in links and "10.88.0.2" not in addrs and rules == env.baseline[2]
+    assert os.listdir(os.path.join(env.root, "net", "containers")) == []
+    env.hull("network", "prune")
     now = env.snapshot()
     for what, a, b in zip(("ip -o link", "ip -o addr", "nft list ruleset"), env.baseline, now):
         diff = "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm=""))

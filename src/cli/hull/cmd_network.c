@@ -21,7 +21,7 @@ static int print_json(json_t *j)
 	return 0;
 }
 
-static int net_create(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_create(struct hull_globals *g, int argc, char **argv)
 {
 	const char *subnet = NULL, *gateway = NULL, *driver = "bridge";
 	bool internal = false;
@@ -56,7 +56,7 @@ static int net_create(struct hull_globals *g, int argc, char **argv)
 	return 0;
 }
 
-static int net_ls(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_ls(struct hull_globals *g, int argc, char **argv)
 {
 	bool quiet = argc > 1 && (!strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet"));
 	struct net_network *nets;
@@ -78,7 +78,7 @@ static int net_ls(struct hull_globals *g, int argc, char **argv)
 	return 0;
 }
 
-static int net_inspect(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_inspect(struct hull_globals *g, int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "Usage: hull network inspect NETWORK...\n");
@@ -97,7 +97,7 @@ static int net_inspect(struct hull_globals *g, int argc, char **argv)
 	return print_json(all);
 }
 
-static int net_rm(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_rm(struct hull_globals *g, int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "Usage: hull network rm NETWORK...\n");
@@ -114,27 +114,21 @@ static int net_rm(struct hull_globals *g, int argc, char **argv)
 	return rc;
 }
 
-static int net_prune(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_prune(struct hull_globals *g, int argc, char **argv)
 {
-	struct net_network *nets;
+	char **removed;
 	size_t n;
 	struct hull_err *err = NULL;
-	if (net_reconcile(g->root, &err) < 0 || net_network_list(g->root, &nets, &n, &err) < 0)
-		return cli_fail(err);
-	for (size_t i = 1; i < n; i++) {
-		int users = net_network_count(g->root, nets[i].name, &err);
-		if (users == 0 && net_network_rm(g->root, nets[i].name, &err) == 0)
-			printf("%s\n", nets[i].name);
-		if (err) {
-			free(nets);
-			return cli_fail(err);
-		}
+	int r = net_prune(g->root, &removed, &n, &err);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s\n", removed[i]);
+		free(removed[i]);
 	}
-	free(nets);
-	return 0;
+	free(removed);
+	return r < 0 ? cli_fail(err) : 0;
 }
 
-static int net_connect_cmd(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_connect(struct hull_globals *g, int argc, char **argv)
 {
 	const char *ip = NULL;
 	char **aliases = NULL;
@@ -165,7 +159,7 @@ static int net_connect_cmd(struct hull_globals *g, int argc, char **argv)
 	return r < 0 ? cli_fail(err) : 0;
 }
 
-static int net_disconnect_cmd(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_disconnect(struct hull_globals *g, int argc, char **argv)
 {
 	int first = 1;
 	if (argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "--force")))
@@ -179,7 +173,7 @@ static int net_disconnect_cmd(struct hull_globals *g, int argc, char **argv)
 }
 
 /* net_prepare + net_attach for a process that already has its own network namespace. */
-static int net_attach_cmd(struct hull_globals *g, int argc, char **argv)
+static int cmd_net_attach(struct hull_globals *g, int argc, char **argv)
 {
 	struct net_config cfg = { 0 };
 	const char *id = NULL, *name = NULL;
@@ -236,9 +230,9 @@ int cmd_network(struct hull_globals *g, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct hull_globals *, int, char **);
 	} subs[] = {
-		{ "create", net_create }, { "ls", net_ls }, { "list", net_ls }, { "inspect", net_inspect },
-		{ "rm", net_rm }, { "remove", net_rm }, { "prune", net_prune }, { "connect", net_connect_cmd },
-		{ "disconnect", net_disconnect_cmd }, { "_attach", net_attach_cmd },
+		{ "create", cmd_net_create }, { "ls", cmd_net_ls }, { "list", cmd_net_ls }, { "inspect", cmd_net_inspect },
+		{ "rm", cmd_net_rm }, { "remove", cmd_net_rm }, { "prune", cmd_net_prune }, { "connect", cmd_net_connect },
+		{ "disconnect", cmd_net_disconnect }, { "_attach", cmd_net_attach },
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fprintf(argc < 2 ? stderr : stdout,
