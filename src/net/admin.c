@@ -475,3 +475,22 @@ int net_prune(const char *root, char ***removed, size_t *n_removed, struct hull_
 	free(nets);
 	return ret;
 }
+
+char *net_ports_text(const char *root, const char *id)
+{
+	struct net_container c;
+	if (net_container_load(root, id, &c, NULL) < 0)
+		return xstrdup("");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	char a[16];
+	for (size_t i = 0; i < c.n_ports; i++)
+		fprintf(f, "%s%s:%u->%u/%s", i ? ", " : "", ipam_fmt(c.ports[i].host_ip, a), c.ports[i].host_port,
+			c.ports[i].container_port, net_proto_name(c.ports[i].proto));
+	fclose(f);
+	net_container_clear(&c);
+	return buf;
+}

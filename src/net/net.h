@@ -76,6 +76,9 @@ json_t *net_inspect_container(const char *root, const char *id, struct hull_err 
  * plus the kernel's view inside the container (Interfaces, Addresses, Routes). {} when not wired. */
 json_t *net_settings(const char *root, const char *id);
 
+/* docker ps's PORTS column: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" (heap; "" when none). */
+char *net_ports_text(const char *root, const char *id);
+
 /* `hull network …` */
 int net_network_create(const char *root, const char *name, const char *subnet, const char *gateway,
 		       bool internal, struct net_network *out, struct hull_err **err);

@@ -74,6 +74,7 @@ def test_net_run_bridge_publish_and_rm(renv):
     assert s["IPAddress"] == "10.88.0.2" and s["Gateway"] == "10.88.0.1"
     assert s["Ports"] == {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}
     assert any(a["address"] == "10.88.0.2" and a.get("ifname") == "eth0" for a in s["Addresses"])
+    assert "0.0.0.0:8080->80/tcp" in renv.hull("ps").stdout
     assert wait_tcp(renv, renv.client, "192.168.77.1", 8080) == "hi-from-web"
     assert wait_tcp(renv, renv.host, "127.0.0.1", 8080) == "hi-from-web"
     hosts = renv.hull("exec", "web", "cat", "/etc/hosts").stdout
