@@ -139,12 +139,14 @@ static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, 
 		*seccomp_done = true;
 	}
 	uint64_t t = trace_begin();
-	if (proc->has_caps && caps_drop_bounding(&proc->caps, err) < 0)
+	/* No capabilities section means no capabilities at all, the bounding set included (as runc). */
+	static const struct spec_caps none;
+	const struct spec_caps *caps = proc->has_caps ? &proc->caps : &none;
+	if (caps_drop_bounding(caps, err) < 0)
 		return hull_err_wrap(err, "process.capabilities");
 	if (caps_keep_across_setuid(err) < 0 || process_switch_user(&proc->user, err) < 0)
 		return hull_err_wrap(err, "process.user");
-	static const struct spec_caps none;
-	if (caps_apply(proc->has_caps ? &proc->caps : &none, err) < 0)
+	if (caps_apply(caps, err) < 0)
 		return hull_err_wrap(err, "process.capabilities");
 	trace_end(t, "caps, user %u:%u", (unsigned)proc->user.uid, (unsigned)proc->user.gid);
 	return 0;
@@ -276,6 +278,9 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	}
 	if (s->linux_ && s->linux_->has_personality && process_set_personality(&s->linux_->personality, &err) < 0)
 		child_fail(sock, err);
+	if (s->linux_ && s->linux_->has_memory_policy &&
+	    process_set_memory_policy(&s->linux_->memory_policy, &err) < 0)
+		child_fail(sock, err);
 	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
 		child_fail(sock, err);
 
@@ -322,6 +327,11 @@ _Noreturn void launch_child(struct launch *L, int sock)
 			if (hooks_run_kind(s, HOOK_START_CONTAINER, created, &err) < 0)
 				child_fail(-1, err);
 		}
+		ssize_t w;
+		do
+			w = write(L->ack_fd, "1", 1);
+		while (w < 0 && errno == EINTR);
+		close(L->ack_fd);
 	} else {
 		if (listener >= 0 && launch_send(sock, MSG_READY, NULL, listener) < 0)
 			_exit(1);

@@ -3,6 +3,7 @@
 #include "runtime/launch.h"
 #include "cgroup/cgroup.h"
 #include "runtime/hooks.h"
+#include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -274,6 +275,12 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 	L->pidfd = pidfd;
 	L->cloned = true;
 
+	/* process.execCPUAffinity: "initial" while the process joins the cgroup (whose cpuset may be
+	 * narrower), "final" once it is in. */
+	const struct spec_process *pr = L->proc;
+	if (pr->has_exec_cpu_affinity && pr->exec_cpu_affinity.initial &&
+	    process_set_exec_cpu_affinity(pid, pr->exec_cpu_affinity.initial, err) < 0)
+		goto fail;
 	if (L->cg && !into_cgroup) {
 		uint64_t t = trace_begin();
 		if (cgroup_add_pid(L->cg, pid, err) < 0)
@@ -281,6 +288,9 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 		trace_end(t, "cgroup add pid %d", (int)pid);
 	}
 	if (!L->is_exec && L->plan.new_userns && write_maps(L, err) < 0)
+		goto fail;
+	if (pr->has_exec_cpu_affinity && pr->exec_cpu_affinity.final &&
+	    process_set_exec_cpu_affinity(pid, pr->exec_cpu_affinity.final, err) < 0)
 		goto fail;
 	if (launch_send(sock, MSG_GO, NULL, -1) < 0) {
 		hull_err_sys(err, "write to container init");

@@ -30,6 +30,7 @@ struct launch {
 	struct cgroup *cg;                /* NULL: stay in the caller's cgroup */
 	const struct seccomp_prog *seccomp;
 	int fifo_fd;                      /* create: exec.fifo opened O_RDWR; -1 for exec */
+	int ack_fd;                       /* create: exec.ack opened O_RDWR; -1 for exec */
 	int console_sock;                 /* terminal: connected socket for the pty master; else -1 */
 	int close_in_child;               /* the locked state dir fd: the child drops it first */
 	bool no_pivot, no_new_keyring;

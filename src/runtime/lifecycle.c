@@ -95,6 +95,18 @@ static char *hook_state(void *arg, pid_t pid, const char *status)
 	return container_state_json(&cc->c->st, s, false, "");
 }
 
+int check_apparmor(const char *profile, const char *what, struct hull_err **err)
+{
+	if (!profile || !*profile)
+		return 0;
+	/* runc fails too when a profile is asked for and cannot be applied; applying one is not implemented
+	 * here (this host has no AppArmor to test it on). */
+	_cleanup_free_ char *on = fs_read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", NULL, NULL);
+	if (!on || on[0] != 'Y')
+		return rt_err(err, EINVAL, "%s: \"%s\": AppArmor is not enabled on this host", what, profile);
+	return rt_err(err, ENOTSUP, "%s: \"%s\": applying AppArmor profiles is not implemented", what, profile);
+}
+
 static char *resolve_rootfs(const char *bundle, const struct spec *s, struct hull_err **err)
 {
 	if (!s->root_path || !*s->root_path) {
@@ -201,12 +213,12 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	struct rollback rb = { .rootfd = -1, .id = o->id };
 	struct container *c = NULL;
 	struct seccomp_prog *sc = NULL;
-	int fifo_fd = -1, console_sock = -1, console_peer = -1;
+	int fifo_fd = -1, ack_fd = -1, console_sock = -1, console_peer = -1;
 	_cleanup_free_ char *rootfs = NULL;
 	_cleanup_free_ char *cg_path = NULL;
 	struct launch L = { .spec = spec, .proc = spec->process, .id = o->id, .bundle = bundle,
 			    .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
-			    .preserve_fds = o->preserve_fds + o->listen_fds, .console_sock = -1, .fifo_fd = -1,
+			    .preserve_fds = o->preserve_fds + o->listen_fds, .console_sock = -1, .fifo_fd = -1, .ack_fd = -1,
 			    .close_in_child = -1, .pidfd = -1 };
 
 	if (!spec->process) {
@@ -225,6 +237,8 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		p->env[p->n_env++] = xstrdup("LISTEN_PID=1");
 		p->env[p->n_env] = NULL;
 	}
+	if (check_apparmor(spec->process->apparmor_profile, "config.json: process.apparmorProfile", err) < 0)
+		goto out;
 	if (!(rootfs = resolve_rootfs(bundle, spec, err)))
 		goto out;
 	L.rootfs = rootfs;
@@ -272,17 +286,20 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	L.close_in_child = c->dirfd;
 	if (fs_write_replace(c->dirfd, HULL_CONFIG_COPY, cfg_text, cfg_len, 0600, err) < 0)
 		goto out;
-	if (mkfifoat(c->dirfd, HULL_EXEC_FIFO, 0600) < 0) {
-		hull_err_sys(err, "mkfifo %s", HULL_EXEC_FIFO);
+	/* O_RDWR never blocks on a fifo: the init reads its go from exec.fifo and writes its ack (hooks
+	 * done, execve next) into exec.ack, so `start` returns once the process runs, as poststart wants. */
+	if (mkfifoat(c->dirfd, HULL_EXEC_FIFO, 0600) < 0 || mkfifoat(c->dirfd, HULL_ACK_FIFO, 0600) < 0) {
+		hull_err_sys(err, "mkfifo in the state dir");
 		goto out;
 	}
-	/* O_RDWR never blocks on a fifo; the init reads its byte from this fd at `start`. */
 	fifo_fd = openat(c->dirfd, HULL_EXEC_FIFO, O_RDWR | O_CLOEXEC);
-	if (fifo_fd < 0) {
-		hull_err_sys(err, "open %s", HULL_EXEC_FIFO);
+	ack_fd = openat(c->dirfd, HULL_ACK_FIFO, O_RDWR | O_CLOEXEC);
+	if (fifo_fd < 0 || ack_fd < 0) {
+		hull_err_sys(err, "open the start fifos");
 		goto out;
 	}
 	L.fifo_fd = fifo_fd;
+	L.ack_fd = ack_fd;
 	struct container_state *st = &c->st;
 	st->id = xstrdup(o->id);
 	st->bundle = xstrdup(bundle);
@@ -378,6 +395,8 @@ out:
 		close(rb.rootfd);
 	if (fifo_fd >= 0)
 		close(fifo_fd);
+	if (ack_fd >= 0)
+		close(ack_fd);
 	if (console_sock >= 0)
 		close(console_sock);
 	if (console_peer >= 0)

@@ -67,6 +67,12 @@ int container_start_with(const char *root, const char *id, const struct spec *kn
 	if (s != STATUS_CREATED)
 		return rt_err(err, EINVAL, "cannot start an already running container");
 	uint64_t t = trace_begin();
+	_cleanup_fd_ int pidfd = init_pidfd(&c->st);
+	if (pidfd < 0)
+		return rt_err(err, ESRCH, "cannot start a container that has stopped");
+	_cleanup_fd_ int ack = openat(c->dirfd, HULL_ACK_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (ack < 0)
+		return hull_err_sys(err, "open %s", HULL_ACK_FIFO);
 	/* Non-blocking: with no reader (the init died) this fails with ENXIO instead of hanging. */
 	_cleanup_fd_ int fd = openat(c->dirfd, HULL_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -77,6 +83,18 @@ int container_start_with(const char *root, const char *id, const struct spec *kn
 	if (write(fd, "0", 1) != 1)
 		return hull_err_sys(err, "signal the container's init to start");
 	unlinkat(c->dirfd, HULL_EXEC_FIFO, 0);
+	/* The init acks once the startContainer hooks ran, just before execve; if it dies instead (a failed
+	 * hook: its error is on the container's stderr), the pidfd says so. */
+	struct pollfd p[2] = { { .fd = ack, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+	int r;
+	do
+		r = poll(p, 2, -1);
+	while (r < 0 && errno == EINTR);
+	unlinkat(c->dirfd, HULL_ACK_FIFO, 0);
+	if (r < 0)
+		return hull_err_sys(err, "wait for the container's process to start");
+	if (!(p[0].revents & POLLIN))
+		return rt_err(err, ECHILD, "container init exited before starting the container's process");
 	trace_end(t, "start signal");
 
 	struct hull_err *e = NULL;
@@ -137,7 +155,20 @@ static int empty_cgroup(struct cgroup *cg, struct hull_err **err)
 	return rt_err(err, EBUSY, "processes of the container's cgroup did not exit");
 }
 
-/* The remains of a create that died before writing state.json: only removable with --force. */
+/* Thaw, empty and remove the container's cgroup; frees cg. */
+static int remove_cgroup(struct cgroup *cg, const char *id, struct hull_err **err)
+{
+	if (cgroup_is_frozen(cg) > 0)
+		cgroup_freeze(cg, false, NULL);
+	int r = empty_cgroup(cg, err);
+	if (r == 0)
+		r = cgroup_destroy(cg, err);
+	cgroup_free(cg);
+	return r < 0 ? hull_err_wrap(err, "delete %s", id) : 0;
+}
+
+/* The remains of a create that died before writing state.json: only removable with --force. The config
+ * copy (written early) names the cgroup create may have made; its processes are killed, then it goes. */
 static int delete_remains(const char *root, const char *id, struct hull_err **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
@@ -146,6 +177,17 @@ static int delete_remains(const char *root, const char *id, struct hull_err **er
 		return rt_err(err, ENOENT, "container does not exist");
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return rt_err(err, EBUSY, "container %s is being created", id);
+	size_t len;
+	struct hull_err *e = NULL;
+	_cleanup_free_ char *text = fs_read_file_at(fd, HULL_CONFIG_COPY, &len, &e);
+	struct spec *spec = text ? spec_parse(text, len, "config.json", &e) : NULL;
+	_cleanup_free_ char *cg_path = spec && spec->linux_ ? cgroup_resolve_path(spec->linux_->cgroups_path, id, &e)
+							   : NULL;
+	spec_free(spec);
+	struct cgroup *cg = cg_path ? cgroup_open(NULL, cg_path, false, &e) : NULL;
+	hull_err_free(e);
+	if (cg && remove_cgroup(cg, id, err) < 0)
+		return -1;
 	_cleanup_fd_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return rootfd < 0 ? hull_err_sys(err, "open %s", root) : fs_rmtree_at(rootfd, id, err);
 }
@@ -193,16 +235,8 @@ int container_delete_with(const char *root, const char *id, bool force, const st
 			}
 		}
 	}
-	if (cg) {
-		if (cgroup_is_frozen(cg) > 0)
-			cgroup_freeze(cg, false, NULL);
-		int r = empty_cgroup(cg, err);
-		if (r == 0)
-			r = cgroup_destroy(cg, err);
-		cgroup_free(cg);
-		if (r < 0)
-			return hull_err_wrap(err, "delete %s", id);
-	}
+	if (cg && remove_cgroup(cg, id, err) < 0)
+		return -1;
 	trace_end(t, "stop and remove cgroup");
 
 	struct hull_err *e = NULL;

@@ -1,4 +1,4 @@
-/* state.h — a container's record under the state root: <root>/<id>/{state.json,config.json,exec.fifo}.
+/* state.h — a container's record under the state root: <root>/<id>/{state.json,config.json,exec.fifo,exec.ack}.
  *
  * Owns the on-disk state of containers: ID validation, the per-container lock (flock on the state dir),
  * state.json (runc's public fields plus the private ones later commands need, written atomically), the
@@ -18,7 +18,8 @@
 #define HULL_STATE_ROOT_DEFAULT "/run/hull"
 /* The runtime-spec version our state output complies with. */
 #define HULL_STATE_OCI_VERSION "1.2.0"
-#define HULL_EXEC_FIFO "exec.fifo"
+#define HULL_EXEC_FIFO "exec.fifo"   /* start → init: "go" (its existence means status created) */
+#define HULL_ACK_FIFO "exec.ack"     /* init → start: startContainer hooks done, execve next */
 #define HULL_CONFIG_COPY "config.json"
 
 enum container_status { STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_PAUSED, STATUS_STOPPED };
