@@ -715,17 +715,15 @@ int net_release(const char *root, const char *id, struct hull_err **err)
 	return r;
 }
 
-static bool container_live(struct nl *host, const struct net_container *c)
+/* A container lives as long as its init (pid and start time, so a reused pid does not count). Not the
+ * host veth: the kernel destroys a dead netns asynchronously, so the veth can outlive the container by
+ * milliseconds; and a netns another container still holds (container:X) is no reason to keep X's
+ * address once X is dead (docker drops it too). */
+static bool container_live(const struct net_container *c)
 {
 	if (!c->attached)
 		return net_proc_alive(c->owner, c->owner_start);
-	if (net_proc_alive(c->pid, c->pid_start))
-		return true;
-	/* The init may be gone while its netns lives on (pinned by another process): the host veth tells. */
-	for (size_t i = 0; i < c->n_eps; i++)
-		if (host && nl_link_index(host, c->eps[i].host_veth, NULL) > 0)
-			return true;
-	return false;
+	return net_proc_alive(c->pid, c->pid_start);
 }
 
 int net_reconcile_locked(const char *root, struct hull_err **err)
@@ -734,10 +732,9 @@ int net_reconcile_locked(const char *root, struct hull_err **err)
 	size_t n = 0;
 	if (net_load_all(root, &cs, &n, err) < 0)
 		return -1;
-	_cleanup_nl_ struct nl *host = nl_open(-1, NULL);
 	int ret = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (container_live(host, &cs[i]))
+		if (container_live(&cs[i]))
 			continue;
 		log_debug("network: releasing %s (its container is gone)", cs[i].id);
 		if (net_release_locked(root, &cs[i], err) < 0)

@@ -6,8 +6,8 @@
  *   net_attach   once its network namespace exists (pid = its init): bridge, veth pair (container end
  *                created in the netns as eth0), addresses, routes, loopback up, nftables; or run CNI plugins.
  *   net_release  on rm (or when setup fails): undo all of it; idempotent.
- *   net_reconcile runs at the start of each of these: a record whose container is gone (its host veth
- *                vanished with its netns, or the hull that prepared it died before attaching) is released,
+ *   net_reconcile runs at the start of each of these: a record whose container is gone (its init is
+ *                dead, or the hull that prepared it died before attaching) is released,
  *                so kill -9 of hull or of the monitor leaks no address, veth or rule.
  * It changes sysctls only in hull's own network namespace (ip_forward, the bridge's route_localnet) and only
  * touches links it names (hull0, hull-*, hv*), and the nftables table `ip hull`.
