@@ -257,3 +257,19 @@ uint32_t net_cni_result_ip(json_t *result)
 	}
 	return 0;
 }
+
+int net_check(const char *root, const char *id, struct hull_err **err)
+{
+	struct net_container c;
+	if (net_container_load(root, id, &c, err) < 0)
+		return -1;
+	int r = 0;
+	if (c.mode != NET_MODE_CNI || !c.attached || !c.cni_result)
+		r = hull_err_set(err, 0, "container %s is not attached to a CNI network", id);
+	else if (!net_proc_alive(c.pid, c.pid_start))
+		r = hull_err_set(err, ESRCH, "container %s is not running", id);
+	else
+		r = net_cni_check(root, &c, err);
+	net_container_clear(&c);
+	return r;
+}

@@ -226,11 +226,13 @@ int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int pref
 		struct in_addr bcast = { addr.s_addr | htonl(prefix ? 0xffffffffu >> prefix : 0xffffffffu) };
 		mnl_attr_put(nlh, IFA_BROADCAST, 4, &bcast);
 	}
+	uint64_t t = trace_begin();
 	if (nl_talk(nl, nlh, NULL, NULL) < 0 && errno != EEXIST) {
 		char a[INET_ADDRSTRLEN];
 		return hull_err_sys(err, "netlink: add address %s/%d to %s", inet_ntop(AF_INET, &addr, a, sizeof(a)),
 				    prefix, ifname);
 	}
+	trace_end(t, "netlink: address on %s", ifname);
 	return 0;
 }
 
@@ -254,11 +256,13 @@ int nl_route_add(struct nl *nl, struct in_addr dst, int prefix, struct in_addr g
 	if (gw.s_addr)
 		mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)idx);
+	uint64_t t = trace_begin();
 	if (nl_talk(nl, nlh, NULL, NULL) < 0 && errno != EEXIST) {
 		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 		return hull_err_sys(err, "netlink: add route %s/%d via %s dev %s", inet_ntop(AF_INET, &dst, d, sizeof(d)),
 				    prefix, inet_ntop(AF_INET, &gw, g, sizeof(g)), ifname);
 	}
+	trace_end(t, "netlink: route /%d on %s", prefix, ifname);
 	return 0;
 }
 

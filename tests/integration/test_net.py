@@ -385,6 +385,11 @@ def test_net_cni_bridge_conflist(env):
     assert srv.stdout.readline().strip() == "READY"
     assert env.connect(None, "tcp", "10.99.0.1", 8282, pid=p.pid) == "cnihost 10.99.0.2"
     assert os.path.exists(os.path.join(env.root, "cni-ipam", "hullcni", "10.99.0.2"))
+    # CHECK passes on the live container, and fails once its interface is gone
+    env.hull("network", "_check", "cn")
+    env.from_container(p, "ip", "link", "del", "eth0")
+    r = env.hull("network", "_check", "cn", check=False)
+    assert r.returncode == 125 and "CNI plugin bridge CHECK failed" in r.stderr, r.stderr
     env.hull("network", "_release", "cn")
     assert not os.path.exists(os.path.join(env.root, "cni-ipam", "hullcni", "10.99.0.2"))
     links = env.in_ns(env.host, "ip", "-o", "link").stdout

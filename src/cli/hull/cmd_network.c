@@ -2,6 +2,7 @@
  * Three hidden subcommands drive the network library without the engine (tests, debugging):
  *   hull network _attach [run's network flags] --id ID [--name NAME] --pid PID   (net_prepare + net_attach)
  *   hull network _release ID          hull network _container ID   (net_inspect_container as JSON)
+ *   hull network _check ID (CNI CHECK)   hull network _reconcile
  */
 #include "cli/hull/cli.h"
 #include "net/net.h"
@@ -249,6 +250,8 @@ int cmd_network(struct hull_globals *g, int argc, char **argv)
 		json_t *j = net_inspect_container(g->root, argv[2], &err);
 		return j ? print_json(j) : cli_fail(err);
 	}
+	if (!strcmp(argv[1], "_check") && argc == 3)
+		return net_check(g->root, argv[2], &err) < 0 ? cli_fail(err) : 0;
 	if (!strcmp(argv[1], "_reconcile") && argc == 2)
 		return net_reconcile(g->root, &err) < 0 ? cli_fail(err) : 0;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(*subs); i++)
