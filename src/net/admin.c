@@ -53,14 +53,23 @@ int net_network_create(const char *root, const char *name, const char *subnet, c
 				goto wrap;
 			}
 	} else {
-		/* Like podman: the next free /24 after the default network, 10.89.0.0/24, 10.89.1.0/24 … */
+		/* Like podman: the next free /24, 10.89.0.0/24, 10.89.1.0/24 …, skipping hull's networks and
+		 * subnets this netns already routes (another engine's bridge, a VPN). */
 		bool found = false;
-		for (uint32_t k = 0; k < 65536 && !found; k++) {
+		_cleanup_nl_ struct nl *host = nl_open(-1, err);
+		if (!host)
+			goto wrap;
+		for (uint32_t k = 0; k < 256 && !found; k++) {
 			n.subnet.net = (10u << 24 | 89u << 16) + (k << 8);
 			n.subnet.prefix = 24;
 			found = true;
 			for (size_t i = 0; i < n_nets; i++)
 				found &= !ipam_overlaps(&n.subnet, &nets[i].subnet);
+			if (found) {
+				char *clash = net_route_clash(host, &n.subnet, NULL);
+				found = !clash;
+				free(clash);
+			}
 		}
 		if (!found) {
 			hull_err_set(err, ENOSPC, "no free subnet left in 10.89.0.0/16: give --subnet");

@@ -27,6 +27,9 @@ int net_plumb(struct nl *host, int nsfd, const struct net_network *n, const char
 	      bool default_route, struct hull_err **err);
 /* The host veth name of (container, network): "hullv" + 8 hex digits. */
 void net_veth_name(const char *cid, const char *network, char out[16]);
+/* The first IPv4 route of the caller's netns overlapping sn whose device is not `except` (its index),
+ * as "10.88.0.0/16 dev podman0" (heap), or NULL: a new bridge there would fight it for the traffic. */
+char *net_route_clash(struct nl *host, const struct ipam_subnet *sn, const char *except);
 /* Find a container by id, id prefix or name. */
 int net_find_container(const char *root, const char *key, struct net_container *out, struct hull_err **err);
 /* Release everything of c (the store lock held). */

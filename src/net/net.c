@@ -195,12 +195,56 @@ static int write_sysctl(const char *path, const char *want, struct hull_err **er
 	return 0;
 }
 
+char *net_route_clash(struct nl *host, const struct ipam_subnet *sn, const char *except)
+{
+	json_t *routes = nl_dump_routes(host, NULL), *links = routes ? nl_dump_links(host, NULL) : NULL;
+	char *out = NULL;
+	size_t i, k;
+	json_t *r, *l;
+	json_array_foreach(routes, i, r) {
+		const char *dst = json_string_value(json_object_get(r, "dst"));
+		const char *fam = json_string_value(json_object_get(r, "family"));
+		struct ipam_subnet rs;
+		char buf[24];
+		if (!dst || !fam || strcmp(fam, "inet") || !strcmp(dst, "default"))
+			continue;
+		snprintf(buf, sizeof(buf), "%s", dst);
+		char *slash = strchr(buf, '/');
+		if (!slash)
+			continue;
+		*slash = 0;
+		if (ipam_parse_addr(buf, &rs.net, NULL) < 0)
+			continue;
+		rs.prefix = atoi(slash + 1);
+		rs.net &= ipam_mask(rs.prefix);
+		if (rs.prefix < 1 || !ipam_overlaps(&rs, sn))
+			continue;
+		const char *dev = "?";
+		json_int_t oif = json_integer_value(json_object_get(r, "ifindex"));
+		json_array_foreach(links, k, l) if (json_integer_value(json_object_get(l, "index")) == oif)
+			dev = json_string_value(json_object_get(l, "name")) ?: "?";
+		if (except && !strcmp(dev, except))
+			continue;
+		out = xasprintf("%s dev %s", dst, dev);
+		break;
+	}
+	json_decref(routes);
+	json_decref(links);
+	return out;
+}
+
 static int ensure_bridge(struct nl *host, const struct net_network *n, struct hull_err **err)
 {
 	int idx = nl_link_index(host, n->bridge, err);
 	if (idx < 0)
 		return -1;
 	if (idx == 0) {
+		char sn[19];
+		_cleanup_free_ char *clash = net_route_clash(host, &n->subnet, n->bridge);
+		if (clash)
+			return hull_err_set(err, EADDRINUSE, "network %s: subnet %s overlaps the route %s (another bridge "
+					    "or network uses it: give the network another --subnet)", n->name,
+					    ipam_fmt_subnet(&n->subnet, sn), clash);
 		if (nl_bridge_add(host, n->bridge, n->mtu, err) < 0)
 			return -1;
 		idx = nl_link_index(host, n->bridge, err);

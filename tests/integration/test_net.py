@@ -396,3 +396,25 @@ def test_net_cni_bridge_conflist(env):
     assert "master hullcni0" not in links
     env.in_ns(env.host, "ip", "link", "del", "hullcni0")  # the bridge plugin never removes its bridge
     assert_clean(env)
+
+
+def test_net_subnet_clash_with_existing_route(env):
+    """Another engine's bridge (podman's default is 10.88.0.0/16 too) already routes the subnet."""
+    env.ip(env.host, "link", "add", "hullt-other", "type", "bridge")
+    try:
+        env.ip(env.host, "addr", "add", "10.88.0.1/16", "dev", "hullt-other")
+        env.ip(env.host, "addr", "add", "10.89.0.1/24", "dev", "hullt-other")
+        env.ip(env.host, "link", "set", "hullt-other", "up")
+        p = env.container("cl")
+        r = env.attach(p, "cl", check=False)
+        assert r.returncode == 125 and "overlaps the route 10.88.0.0/16 dev hullt-other" in r.stderr, r.stderr
+        assert "hull0" not in env.in_ns(env.host, "ip", "-o", "link").stdout
+        # an automatic subnet skips what the netns routes already
+        env.hull("network", "create", "auto")
+        assert json.loads(env.hull("network", "inspect", "auto").stdout)[0]["Subnet"] == "10.89.1.0/24"
+        env.attach(p, "cl", "--network", "auto")
+        env.hull("network", "_release", "cl")
+        env.hull("network", "rm", "auto")
+    finally:
+        env.ip(env.host, "link", "del", "hullt-other")
+    assert_clean(env)
