@@ -273,3 +273,10 @@ int net_check(const char *root, const char *id, struct hull_err **err)
 	net_container_clear(&c);
 	return r;
 }
+
+int net_cni_lookup(const char *root, const char *name, struct hull_err **err)
+{
+	json_t *list = cni_find(root, name, err);
+	json_decref(list);
+	return list ? 0 : -1;
+}

@@ -492,6 +492,8 @@ int net_config_check(const char *root, const struct net_config *cfg, struct hull
 	struct net_container c = { 0 };
 	struct net_network n;
 	int r = parse_mode(root, cfg->network, &c, &n, err) < 0 || mode_allows(&c, &n, cfg, err) < 0 ? -1 : 0;
+	if (r == 0 && c.mode == NET_MODE_CNI && net_cni_lookup(root, c.mode_arg, err) < 0)
+		r = hull_err_wrap(err, "--network %s", cfg->network);
 	net_container_clear(&c);
 	return r;
 }

@@ -101,6 +101,8 @@ int net_cni_del(const char *root, struct net_container *c, struct hull_err **err
 int net_cni_check(const char *root, struct net_container *c, struct hull_err **err);
 /* CNI CHECK of a running cni:NAME container (every plugin, with the stored result as prevResult). */
 int net_check(const char *root, const char *id, struct hull_err **err);
+/* Does the CNI network (conflist) NAME exist? */
+int net_cni_lookup(const char *root, const char *name, struct hull_err **err);
 /* Address of the container's first interface from a CNI result, 0 if none. */
 uint32_t net_cni_result_ip(json_t *result);
 

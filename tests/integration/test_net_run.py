@@ -128,7 +128,7 @@ def test_net_run_publish_all_and_bad_flags(renv):
     assert r.returncode == 125 and "port is already allocated" in r.stderr
     for flags, msg in ((["--network", "nosuch"], "network nosuch not found"), (["-p", "1:2:3:4"], "--publish"),
                        (["--ip", "10.88.0.9", "--network", "bridge"], "user defined networks only"),
-                       (["--dns", "nope"], "--dns")):
+                       (["--dns", "nope"], "--dns"), (["--network", "cni:nosuch"], "CNI network nosuch not found")):
         r = renv.hull("create", *flags, IMAGE, "true", check=False)
         assert r.returncode == 125 and msg in r.stderr, (flags, r.stderr)
     renv.hull("rm", "-f", "pa", "clash", check=False)
@@ -146,4 +146,25 @@ def test_net_run_monitor_killed_later_command_cleans(renv):
     renv.hull("ps", "-a")  # any later command repairs the container, and src/net releases its network
     assert "hull" not in renv.in_ns(renv.host, "nft", "list", "ruleset").stdout
     renv.hull("rm", "-f", "k9")
+    assert_clean(renv)
+
+
+def test_net_run_cni(renv):
+    if not os.path.exists("/usr/lib/cni/bridge"):
+        pytest.skip("containernetworking-plugins not installed")
+    cni = os.path.join(renv.root, "cni", "net.d")
+    os.makedirs(cni)
+    ipam_dir = os.path.join(renv.root, "cni-ipam")
+    json.dump({"cniVersion": "1.0.0", "name": "runcni", "plugins": [
+        {"type": "bridge", "bridge": "hullcni1", "isGateway": True, "ipMasq": False,
+         "ipam": {"type": "host-local", "dataDir": ipam_dir, "ranges": [[{"subnet": "10.98.0.0/24"}]]}}]},
+        open(os.path.join(cni, "20-run.conflist"), "w"))
+    renv.hull("run", "-d", "--name", "cn", "--network", "cni:runcni", IMAGE, "sleep", "60")
+    out = renv.hull("exec", "cn", "sh", "-c", "ip -o -4 addr show eth0; cat /etc/hosts").stdout
+    assert "10.98.0.2/24" in out and "10.98.0.2\t" in out
+    assert renv.settings("cn")["IPAddress"] == "10.98.0.2"
+    renv.hull("rm", "-f", "cn")
+    assert not os.path.exists(os.path.join(ipam_dir, "runcni", "10.98.0.2"))
+    assert "master hullcni1" not in renv.in_ns(renv.host, "ip", "-o", "link").stdout
+    renv.in_ns(renv.host, "ip", "link", "del", "hullcni1")  # the CNI bridge plugin never removes its bridge
     assert_clean(renv)
