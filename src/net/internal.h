@@ -8,6 +8,7 @@
 #include "net/store.h"
 #include "util/err.h"
 
+void net_strv_add(char ***v, size_t *n, const char *s);
 /* Start time of pid (field 22 of /proc/pid/stat), 0 when it does not exist. */
 unsigned long long net_proc_start(pid_t pid);
 /* pid still runs the same process as when start was read. */

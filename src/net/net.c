@@ -26,92 +26,6 @@ static bool valid_id(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == l;
 }
 
-static void strv_add(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(char *));
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-static bool valid_hostname(const char *s, size_t l)
-{
-	return l && l <= 63 && s[0] != '-' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") >= l;
-}
-
-static bool valid_ip_any(const char *v)
-{
-	unsigned char buf[16];
-	return inet_pton(AF_INET, v, buf) == 1 || inet_pton(AF_INET6, v, buf) == 1;
-}
-
-int net_config_flag(struct net_config *c, const char *flag, const char *v, struct hull_err **err)
-{
-	while (*flag == '-')
-		flag++;
-	if (!strcmp(flag, "P") || !strcmp(flag, "publish-all")) {
-		c->publish_all = true;
-		return 1;
-	}
-	if (!v)
-		return hull_err_set(err, 0, "--%s needs a value", flag);
-	if (!strcmp(flag, "network") || !strcmp(flag, "net")) {
-		if (!*v)
-			return hull_err_set(err, 0, "--network: empty value");
-		free(c->network);
-		c->network = xstrdup(v);
-	} else if (!strcmp(flag, "ip")) {
-		uint32_t a;
-		if (ipam_parse_addr(v, &a, err) < 0)
-			return hull_err_wrap(err, "--ip");
-		free(c->ip);
-		c->ip = xstrdup(v);
-	} else if (!strcmp(flag, "hostname") || !strcmp(flag, "h")) {
-		if (!valid_hostname(v, strlen(v)))
-			return hull_err_set(err, 0, "--hostname: invalid hostname \"%s\"", v);
-		free(c->hostname);
-		c->hostname = xstrdup(v);
-	} else if (!strcmp(flag, "dns")) {
-		if (!valid_ip_any(v))
-			return hull_err_set(err, 0, "--dns: invalid IP address \"%s\"", v);
-		strv_add(&c->dns, &c->n_dns, v);
-	} else if (!strcmp(flag, "add-host")) {
-		/* docker's NAME:IP (podman also takes NAME=IP); IPv6 after the first colon. */
-		const char *sep = strpbrk(v, ":=");
-		if (!sep || !valid_hostname(v, (size_t)(sep - v)) || !valid_ip_any(sep + 1))
-			return hull_err_set(err, 0, "--add-host: invalid \"%s\": expected NAME:IP", v);
-		_cleanup_free_ char *norm = xasprintf("%.*s:%s", (int)(sep - v), v, sep + 1);
-		strv_add(&c->add_hosts, &c->n_add_hosts, norm);
-	} else if (!strcmp(flag, "network-alias") || !strcmp(flag, "alias")) {
-		if (!valid_hostname(v, strlen(v)))
-			return hull_err_set(err, 0, "--network-alias: invalid name \"%s\"", v);
-		strv_add(&c->aliases, &c->n_aliases, v);
-	} else if (!strcmp(flag, "p") || !strcmp(flag, "publish")) {
-		if (net_port_parse(v, &c->ports, &c->n_ports, err) < 0)
-			return hull_err_wrap(err, "--publish");
-	} else if (!strcmp(flag, "expose")) {
-		struct net_port p;
-		if (net_port_parse_exposed(v, &p, err) < 0)
-			return hull_err_wrap(err, "--expose");
-		strv_add(&c->exposed, &c->n_exposed, v);
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-void net_config_clear(struct net_config *c)
-{
-	free(c->network);
-	free(c->ip);
-	free(c->hostname);
-	net_strv_free(c->dns, c->n_dns);
-	net_strv_free(c->add_hosts, c->n_add_hosts);
-	net_strv_free(c->aliases, c->n_aliases);
-	net_strv_free(c->exposed, c->n_exposed);
-	free(c->ports);
-	memset(c, 0, sizeof(*c));
-}
-
 char *net_file_path(const char *root, const char *id, const char *file)
 {
 	_cleanup_free_ char *rel = xasprintf("containers/%s%s%s", id, *file ? "/" : "", file);
@@ -182,116 +96,6 @@ void net_veth_name(const char *cid, const char *network, char out[16])
 }
 
 /* ---- the kernel side ---- */
-
-static int write_sysctl(const char *path, const char *want, struct hull_err **err)
-{
-	_cleanup_free_ char *cur = fs_read_file_at(AT_FDCWD, path, NULL, NULL);
-	if (cur && cur[0] == want[0])
-		return 0;
-	uint64_t t = trace_begin();
-	if (fs_write_file_at(AT_FDCWD, path, want, err) < 0)
-		return -1;
-	trace_end(t, "sysctl %s = %s", path, want);
-	return 0;
-}
-
-char *net_route_clash(struct nl *host, const struct ipam_subnet *sn, const char *except)
-{
-	json_t *routes = nl_dump_routes(host, NULL), *links = routes ? nl_dump_links(host, NULL) : NULL;
-	char *out = NULL;
-	size_t i, k;
-	json_t *r, *l;
-	json_array_foreach(routes, i, r) {
-		const char *dst = json_string_value(json_object_get(r, "dst"));
-		const char *fam = json_string_value(json_object_get(r, "family"));
-		struct ipam_subnet rs;
-		char buf[24];
-		if (!dst || !fam || strcmp(fam, "inet") || !strcmp(dst, "default"))
-			continue;
-		snprintf(buf, sizeof(buf), "%s", dst);
-		char *slash = strchr(buf, '/');
-		if (!slash)
-			continue;
-		*slash = 0;
-		if (ipam_parse_addr(buf, &rs.net, NULL) < 0)
-			continue;
-		rs.prefix = atoi(slash + 1);
-		rs.net &= ipam_mask(rs.prefix);
-		if (rs.prefix < 1 || !ipam_overlaps(&rs, sn))
-			continue;
-		const char *dev = "?";
-		json_int_t oif = json_integer_value(json_object_get(r, "ifindex"));
-		json_array_foreach(links, k, l) if (json_integer_value(json_object_get(l, "index")) == oif)
-			dev = json_string_value(json_object_get(l, "name")) ?: "?";
-		if (except && !strcmp(dev, except))
-			continue;
-		out = xasprintf("%s dev %s", dst, dev);
-		break;
-	}
-	json_decref(routes);
-	json_decref(links);
-	return out;
-}
-
-static int ensure_bridge(struct nl *host, const struct net_network *n, struct hull_err **err)
-{
-	int idx = nl_link_index(host, n->bridge, err);
-	if (idx < 0)
-		return -1;
-	if (idx == 0) {
-		char sn[19];
-		_cleanup_free_ char *clash = net_route_clash(host, &n->subnet, n->bridge);
-		if (clash)
-			return hull_err_set(err, EADDRINUSE, "network %s: subnet %s overlaps the route %s (another bridge "
-					    "or network uses it: give the network another --subnet)", n->name,
-					    ipam_fmt_subnet(&n->subnet, sn), clash);
-		if (nl_bridge_add(host, n->bridge, n->mtu, err) < 0)
-			return -1;
-		idx = nl_link_index(host, n->bridge, err);
-		if (idx <= 0)
-			return idx < 0 ? -1 : hull_err_set(err, ENODEV, "bridge %s vanished", n->bridge);
-	}
-	struct in_addr gw = { htonl(n->gateway) };
-	if (nl_addr_add(host, n->bridge, gw, n->subnet.prefix, err) < 0 || nl_link_set(host, n->bridge, -1, true, err) < 0)
-		return -1;
-	/* Published ports on 127.0.0.1 leave through the bridge with a loopback source; only this
-	 * interface is opened to that. Forwarding is enabled in the netns hull runs in, as docker does. */
-	_cleanup_free_ char *rl = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
-	if (write_sysctl(rl, "1", err) < 0)
-		return -1;
-	if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err) < 0)
-		return -1;
-	return idx;
-}
-
-int net_plumb(struct nl *host, int nsfd, const struct net_network *n, const char *cid, struct net_endpoint *e,
-	      bool default_route, struct hull_err **err)
-{
-	int br = ensure_bridge(host, n, err);
-	if (br < 0)
-		return -1;
-	uint8_t mac[6];
-	_cleanup_nl_ struct nl *ct = NULL;
-	ipam_mac(e->ip, mac);
-	if (nl_veth_add(host, e->host_veth, e->ifname, nsfd, n->mtu, mac, err) < 0)
-		return -1;
-	if (nl_link_set(host, e->host_veth, br, true, err) < 0)
-		goto undo;
-	ct = nl_open(nsfd, err);
-	if (!ct)
-		goto undo;
-	struct in_addr ip = { htonl(e->ip) }, gw = { htonl(n->gateway) }, any = { 0 };
-	if (nl_addr_add(ct, e->ifname, ip, n->subnet.prefix, err) < 0 || nl_link_set(ct, "lo", -1, true, err) < 0 ||
-	    nl_link_set(ct, e->ifname, -1, true, err) < 0)
-		goto undo;
-	if (default_route && nl_route_add(ct, any, 0, gw, e->ifname, err) < 0)
-		goto undo;
-	return 0;
-undo:
-	/* Deleting one end of a veth pair deletes both. */
-	nl_link_del(host, e->host_veth, NULL);
-	return hull_err_wrap(err, "network %s", n->name);
-}
 
 int net_sync(const char *root, struct hull_err **err)
 {
@@ -498,87 +302,6 @@ int net_config_check(const char *root, const struct net_config *cfg, struct hull
 	return r;
 }
 
-static json_t *strv_to_json(char **v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-json_t *net_config_to_json(const struct net_config *c)
-{
-	json_t *j = json_object(), *ports = json_array();
-	char a[16];
-	if (c->network)
-		json_object_set_new(j, "network", json_string(c->network));
-	if (c->ip)
-		json_object_set_new(j, "ip", json_string(c->ip));
-	if (c->hostname)
-		json_object_set_new(j, "hostname", json_string(c->hostname));
-	json_object_set_new(j, "dns", strv_to_json(c->dns, c->n_dns));
-	json_object_set_new(j, "add_hosts", strv_to_json(c->add_hosts, c->n_add_hosts));
-	json_object_set_new(j, "aliases", strv_to_json(c->aliases, c->n_aliases));
-	json_object_set_new(j, "exposed", strv_to_json(c->exposed, c->n_exposed));
-	json_object_set_new(j, "publish_all", json_boolean(c->publish_all));
-	for (size_t i = 0; i < c->n_ports; i++) {
-		const struct net_port *p = &c->ports[i];
-		/* docker's PortBindings shape, one binding each: "80/tcp": [{"HostIp","HostPort"}] */
-		json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:s}", "host_ip", p->host_ip ? ipam_fmt(p->host_ip, a) : "",
-						       "host_port", p->host_port, "container_port", p->container_port,
-						       "proto", net_proto_name(p->proto)));
-	}
-	json_object_set_new(j, "ports", ports);
-	return j;
-}
-
-int net_config_from_json(json_t *j, struct net_config *c, struct hull_err **err)
-{
-	memset(c, 0, sizeof(*c));
-	if (!json_is_object(j))
-		return 0; /* no network settings recorded: the defaults */
-	const char *s;
-	if ((s = json_string_value(json_object_get(j, "network"))))
-		c->network = xstrdup(s);
-	if ((s = json_string_value(json_object_get(j, "ip"))))
-		c->ip = xstrdup(s);
-	if ((s = json_string_value(json_object_get(j, "hostname"))))
-		c->hostname = xstrdup(s);
-	static const struct { const char *key; size_t off_v, off_n; } lists[] = {
-		{ "dns", offsetof(struct net_config, dns), offsetof(struct net_config, n_dns) },
-		{ "add_hosts", offsetof(struct net_config, add_hosts), offsetof(struct net_config, n_add_hosts) },
-		{ "aliases", offsetof(struct net_config, aliases), offsetof(struct net_config, n_aliases) },
-		{ "exposed", offsetof(struct net_config, exposed), offsetof(struct net_config, n_exposed) },
-	};
-	for (size_t k = 0; k < sizeof(lists) / sizeof(*lists); k++) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(json_object_get(j, lists[k].key), i, x) if (json_is_string(x))
-			strv_add((char ***)((char *)c + lists[k].off_v), (size_t *)((char *)c + lists[k].off_n),
-				 json_string_value(x));
-	}
-	c->publish_all = json_is_true(json_object_get(j, "publish_all"));
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(j, "ports"), i, x) {
-		struct net_port p = { 0 };
-		const char *hip = json_string_value(json_object_get(x, "host_ip"));
-		const char *proto = json_string_value(json_object_get(x, "proto"));
-		json_int_t hp = json_integer_value(json_object_get(x, "host_port"));
-		json_int_t cp = json_integer_value(json_object_get(x, "container_port"));
-		if ((hip && *hip && ipam_parse_addr(hip, &p.host_ip, err) < 0) || hp < 0 || hp > 65535 || cp < 1 || cp > 65535) {
-			net_config_clear(c);
-			return hull_err_set(err, 0, "network settings: ports[%zu]: invalid", i);
-		}
-		p.host_port = (uint16_t)hp;
-		p.container_port = (uint16_t)cp;
-		p.proto = proto && !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
-		c->ports = xrealloc(c->ports, (c->n_ports + 1) * sizeof(*c->ports));
-		c->ports[c->n_ports++] = p;
-	}
-	return 0;
-}
-
 int net_prepare(const char *root, const char *id, const char *name, const struct net_config *cfg,
 		const char *files_dir, struct hull_err **err)
 {
@@ -614,9 +337,9 @@ int net_prepare(const char *root, const char *id, const char *name, const struct
 	else
 		snprintf(c.hostname, sizeof(c.hostname), "%.12s", id);
 	for (size_t i = 0; i < cfg->n_dns; i++)
-		strv_add(&c.dns, &c.n_dns, cfg->dns[i]);
+		net_strv_add(&c.dns, &c.n_dns, cfg->dns[i]);
 	for (size_t i = 0; i < cfg->n_add_hosts; i++)
-		strv_add(&c.add_hosts, &c.n_add_hosts, cfg->add_hosts[i]);
+		net_strv_add(&c.add_hosts, &c.n_add_hosts, cfg->add_hosts[i]);
 	if (c.mode == NET_MODE_BRIDGE) {
 		c.eps = xcalloc(1, sizeof(*c.eps));
 		c.n_eps = 1;
@@ -625,7 +348,7 @@ int net_prepare(const char *root, const char *id, const char *name, const struct
 		snprintf(e->ifname, sizeof(e->ifname), "eth0");
 		net_veth_name(id, n.name, e->host_veth);
 		for (size_t i = 0; i < cfg->n_aliases; i++)
-			strv_add(&e->aliases, &e->n_aliases, cfg->aliases[i]);
+			net_strv_add(&e->aliases, &e->n_aliases, cfg->aliases[i]);
 		if (net_alloc_ip(root, &n, cfg->ip, &e->ip, err) < 0)
 			goto out;
 		if (cfg->n_ports) {
