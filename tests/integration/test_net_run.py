@@ -112,6 +112,12 @@ def test_net_run_user_network_by_name_and_container_mode(renv):
     out = renv.hull("run", "--rm", "--network", "bridge", "--dns", "192.0.2.53", "--add-host", "x.test:192.0.2.9",
                     IMAGE, "sh", "-c", "cat /etc/resolv.conf /etc/hosts; ip -o -4 addr show eth0").stdout
     assert "nameserver 192.0.2.53" in out and "192.0.2.9\tx.test" in out and "10.88.0.2/16" in out
+    # connect a running container to a second network, then disconnect it
+    renv.hull("network", "connect", "bridge", "api")
+    out = renv.hull("exec", "api", "ip", "-o", "-4", "addr").stdout
+    assert "eth1" in out and "10.88.0." in out
+    renv.hull("network", "disconnect", "bridge", "api")
+    assert "eth1" not in renv.hull("exec", "api", "ip", "-o", "-4", "addr").stdout
     renv.hull("rm", "-f", "api", "db")
     renv.hull("network", "rm", "app")
     assert_clean(renv)
