@@ -15,9 +15,10 @@ RT_PKGS  := jansson libseccomp libcap
 # hull: its core (run, exec, ps, logs, stop, rm, the monitor…) links RT_PKGS statically and glibc dynamically;
 # the image transfer code (pull, load, save, login) and the libraries only it needs are libhull-transfer.so,
 # next to hull, dlopened by those commands alone (src/image/transfer.h, docs/performance.md "hull startup").
-CORE_PKGS     := libmnl libnftables
+# libnftables: headers only; src/net/nftlib.c loads it when a command changes nftables.
+CORE_PKGS     := libmnl
 TRANSFER_PKGS := libcurl openssl libisal zlib libzstd libarchive
-ENG_PKGS := $(RT_PKGS) $(TRANSFER_PKGS) $(CORE_PKGS)
+ENG_PKGS := $(RT_PKGS) $(TRANSFER_PKGS) $(CORE_PKGS) libnftables
 RT_LIBS   = $(shell pkg-config --static --libs $(RT_PKGS) 2>/dev/null)
 CORE_LIBS = -Wl,-Bstatic $(RT_LIBS) -Wl,-Bdynamic $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)
 TRANSFER_LIBS = $(shell pkg-config --libs $(TRANSFER_PKGS) 2>/dev/null)

@@ -1,9 +1,9 @@
 /* nft.c — see nft.h. */
 #include "net/nft.h"
+#include "net/nftlib.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#include <nftables/libnftables.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,22 +87,26 @@ char *net_nft_script(const struct net_network *nets, size_t n_nets, const struct
 	return buf;
 }
 
+/* Only ever called on a context nftlib made: the library is loaded. */
 static void nft_ctx_freep(struct nft_ctx **c)
 {
 	if (*c)
-		nft_ctx_free(*c);
+		nftlib_get(NULL)->ctx_free(*c);
 }
 
 int net_nft_run(const char *script, struct hull_err **err)
 {
 	uint64_t t = trace_begin();
-	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const struct nftlib *nft = nftlib_get(err);
+	if (!nft)
+		return -1;
+	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *ctx = nft->ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return hull_err_set(err, 0, "nftables: cannot create a context");
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	if (nft_run_cmd_from_buffer(ctx, script) != 0) {
-		const char *e = nft_ctx_get_error_buffer(ctx);
+	nft->ctx_buffer_output(ctx);
+	nft->ctx_buffer_error(ctx);
+	if (nft->run_cmd_from_buffer(ctx, script) != 0) {
+		const char *e = nft->ctx_get_error_buffer(ctx);
 		_cleanup_free_ char *msg = xstrdup(e && *e ? e : "failed");
 		size_t l = strlen(msg);
 		while (l && msg[l - 1] == '\n')
@@ -115,13 +119,16 @@ int net_nft_run(const char *script, struct hull_err **err)
 
 char *net_nft_list(struct hull_err **err)
 {
-	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const struct nftlib *nft = nftlib_get(err);
+	if (!nft)
+		return NULL;
+	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *ctx = nft->ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return hull_err_set(err, 0, "nftables: cannot create a context"), NULL;
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	if (nft_run_cmd_from_buffer(ctx, "list table ip " NET_NFT_TABLE) != 0)
+	nft->ctx_buffer_output(ctx);
+	nft->ctx_buffer_error(ctx);
+	if (nft->run_cmd_from_buffer(ctx, "list table ip " NET_NFT_TABLE) != 0)
 		return xstrdup(""); /* no such table */
-	const char *o = nft_ctx_get_output_buffer(ctx);
+	const char *o = nft->ctx_get_output_buffer(ctx);
 	return xstrdup(o ? o : "");
 }
