@@ -3,6 +3,7 @@
 #   hull run --rm --network none IMG /bin/true          (cached image, the engine in-process)
 #   podman run --rm --network none IMG /bin/true        (same image, podman's own store, runc)
 #   hullrt run on a prepared bundle (the runtime alone: the floor under hull)
+#   hull --version vs hullrt --version (process start alone: dynamic loading; docs/performance.md "hull startup")
 # Usage: bench/run.sh [BUILDDIR] [RUNS]. Everything lives in a temp dir removed at the end.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -45,12 +46,15 @@ c["linux"]["cgroupsPath"] = "/hull-bench/rt"
 json.dump(c, open(sys.argv[1], "w"))
 PY
 
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000 )); }
-declare -a t_hull t_pod t_rt
+# microseconds of one command; $EPOCHREALTIME, not $(date): a fork of date inside the interval adds ~1 ms
+ms() { local s e; s=$EPOCHREALTIME; "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }; e=$EPOCHREALTIME; echo $(( ${e/./} - ${s/./} )); }
+declare -a t_hull t_pod t_rt t_hv t_rv
 for ((i = 0; i < runs; i++)); do
 	t_hull+=("$(ms "$hull" --root "$W/hull" run --rm --network none hull-bench/busybox:1 /bin/true)")
 	[ $have_podman = 1 ] && t_pod+=("$(ms "${pod[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 hull-bench/busybox:1 /bin/true)")
 	t_rt+=("$(ms "$hullrt" --root "$W/rt-state" run --bundle "$W/bundle" hull-bench-rt)")
+	t_hv+=("$(ms "$hull" --version)")
+	t_rv+=("$(ms "$hullrt" --version)")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
 mh=$(median "${t_hull[@]}"); mr=$(median "${t_rt[@]}")
@@ -62,6 +66,8 @@ fi
 printf "%-48s %8s ms\n" "hullrt run (prepared bundle)" "$mr"
 [ $have_podman = 1 ] && awk -v h="$mh" -v p="$mp" 'BEGIN {printf "ratio podman/hull: %.2f\n", p/h}'
 awk -v h="$mh" -v r="$mr" 'BEGIN {printf "ratio hull/hullrt: %.2f (the engine'"'"'s own cost: %.1f ms)\n", h/r, h-r}'
+printf "%-48s %8s ms\n" "hull --version (process start, glibc dynamic)" "$(median "${t_hv[@]}")"
+printf "%-48s %8s ms\n" "hullrt --version (process start, static)" "$(median "${t_rv[@]}")"
 
 # ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 # Networking (src/net; section owned by the net helper). Everything runs inside a network namespace made
