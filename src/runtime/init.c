@@ -216,7 +216,21 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	wait_go(sock);
+	uint64_t early = launch_early_unshare(L);
+	int early_errno = 0;
+	if (early) {
+		uint64_t t = trace_begin();
+		if (unshare((int)early) < 0)
+			early_errno = errno;
+		else
+			trace_end(t, "unshare 0x%llx (while the parent joins the cgroup)", (unsigned long long)early);
+	}
+	wait_go(sock); /* an error goes back once the parent listens for one */
+	if (early_errno) {
+		errno = early_errno;
+		hull_err_sys(&err, "unshare 0x%llx", (unsigned long long)early);
+		child_fail(sock, err);
+	}
 	if (!L->plan.userns || L->is_exec)
 		prctl(PR_SET_DUMPABLE, 0);
 

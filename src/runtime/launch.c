@@ -146,7 +146,7 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = L->is_exec ? 0 : L->plan.clone_flags;
+	ca.flags = L->is_exec ? 0 : L->plan.clone_flags & ~launch_early_unshare(L);
 	ca.flags |= CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
