@@ -139,12 +139,14 @@ static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, 
 		*seccomp_done = true;
 	}
 	uint64_t t = trace_begin();
-	if (proc->has_caps && caps_drop_bounding(&proc->caps, err) < 0)
+	/* No capabilities section means no capabilities at all, the bounding set included (as runc). */
+	static const struct spec_caps none;
+	const struct spec_caps *caps = proc->has_caps ? &proc->caps : &none;
+	if (caps_drop_bounding(caps, err) < 0)
 		return hull_err_wrap(err, "process.capabilities");
 	if (caps_keep_across_setuid(err) < 0 || process_switch_user(&proc->user, err) < 0)
 		return hull_err_wrap(err, "process.user");
-	static const struct spec_caps none;
-	if (caps_apply(proc->has_caps ? &proc->caps : &none, err) < 0)
+	if (caps_apply(caps, err) < 0)
 		return hull_err_wrap(err, "process.capabilities");
 	trace_end(t, "caps, user %u:%u", (unsigned)proc->user.uid, (unsigned)proc->user.gid);
 	return 0;
