@@ -435,11 +435,10 @@ int cgroup_apply(struct cgroup *cg, const struct spec_resources *res, bool updat
 			   : cg_v1_cpu(h->dfd, res, err) < 0))
 			return -1;
 	}
-	if (res->has_pids && res->pids.has_limit) {
+	if (res->has_pids && res->pids.has_limit && res->pids.limit != 0) {
 		if (!(h = cg_hier_of(cg, CG_PIDS)))
 			return missing("linux.resources.pids.limit", CG_PIDS, err);
-		if ((h->v2 ? cg_v2_enable(cg, 1u << CG_PIDS, err) < 0 || cg_v2_pids(h->dfd, res, err) < 0
-			   : cg_v1_pids(h->dfd, res, err) < 0))
+		if ((h->v2 && cg_v2_enable(cg, 1u << CG_PIDS, err) < 0) || cg_pids(h->dfd, res, err) < 0)
 			return -1;
 	}
 	if (io_set(res)) {
@@ -507,19 +506,32 @@ int cgroup_v2_fd(struct cgroup *cg)
 	return cg->hier[cg->unified].dfd;
 }
 
-/* The hierarchy whose cgroup.procs lists every process: the v2 one when the cgroup is in it
- * (processes join it in hybrid too), else a v1 one. */
+/* The hierarchy whose cgroup.procs lists every process: the v2 one on a pure v2 host; else the v1
+ * freezer (or pids) one, where the limits live: a process that joined only the v1 hierarchies (an older
+ * runtime, a hand-made join) is still listed. */
 static const struct cg_hier *procs_hier(const struct cgroup *cg)
 {
-	if (cg->unified >= 0 && cg->hier[cg->unified].dfd >= 0)
-		return &cg->hier[cg->unified];
+	if (cg->layout == CGROUP_LAYOUT_V2)
+		return cg->unified >= 0 && cg->hier[cg->unified].dfd >= 0 ? &cg->hier[cg->unified] : NULL;
 	const struct cg_hier *h = cg_hier_of(cg, CG_FREEZER);
-	if (!h)
+	if (!h || h->v2)
 		h = cg_hier_of(cg, CG_PIDS);
-	for (size_t i = 0; !h && i < cg->n_hier; i++)
-		if (cg->hier[i].dfd >= 0)
+	for (size_t i = 0; (!h || h->v2) && i < cg->n_hier; i++)
+		if (cg->hier[i].dfd >= 0 && !cg->hier[i].v2)
 			h = &cg->hier[i];
 	return h;
+}
+
+/* A DIR stream of its own: a dup of dfd would share (and leave at the end) the directory offset. */
+static DIR *opendir_at(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
 }
 
 static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth)
@@ -541,14 +553,9 @@ static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth
 	}
 	if (depth > 64)
 		return 0;
-	int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	if (dup < 0)
+	_cleanup_dir_ DIR *d = opendir_at(dfd);
+	if (!d)
 		return -1;
-	_cleanup_dir_ DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return -1;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -580,6 +587,8 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct hull_err **er
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct hull_err **err)
 {
 	const struct cg_hier *h = cg_hier_of(cg, CG_FREEZER);
+	if (!h && !cgroup_exists(cg))
+		return hull_err_set(err, ENOENT, "cgroup %s", cg->path);
 	if (!h)
 		return hull_err_set(err, ENOTSUP, "cgroup %s: no freezer (v1 freezer hierarchy or cgroup2 cgroup.freeze)", cg->path);
 	return h->v2 ? cg_v2_freeze(h->dfd, frozen, err) : cg_v1_freeze(h->dfd, frozen, err);
@@ -598,9 +607,14 @@ int cgroup_is_frozen(struct cgroup *cg)
 
 int cgroup_kill(struct cgroup *cg, int sig, struct hull_err **err)
 {
-	/* cgroup.kill kills every process atomically, forks in flight included. */
-	if (sig == SIGKILL && cg->unified >= 0 && cg_exists(cg->hier[cg->unified].dfd, "cgroup.kill"))
-		return cg_write(cg->hier[cg->unified].dfd, "cgroup", "cgroup.kill", "1", err);
+	/* cgroup.kill kills every process atomically, forks in flight included. On a hybrid host the
+	 * pass below still runs for any process that is in the v1 hierarchies alone. */
+	if (sig == SIGKILL && cg->unified >= 0 && cg_exists(cg->hier[cg->unified].dfd, "cgroup.kill")) {
+		if (cg_write(cg->hier[cg->unified].dfd, "cgroup", "cgroup.kill", "1", err) < 0)
+			return -1;
+		if (cg->layout == CGROUP_LAYOUT_V2)
+			return 0;
+	}
 	/* Otherwise freeze first so no process forks between the listing and the signals. */
 	bool was_frozen = cgroup_is_frozen(cg) > 0;
 	bool froze = false;
@@ -667,10 +681,7 @@ static int rmdir_tree(int parent, const char *name, int depth)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (depth < 64) {
-		int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-		_cleanup_dir_ DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-		if (!d && dup >= 0)
-			close(dup);
+		_cleanup_dir_ DIR *d = opendir_at(dfd);
 		struct dirent *de;
 		while (d && (de = readdir(d)))
 			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

@@ -19,30 +19,48 @@ enum cgroup_layout { CGROUP_LAYOUT_V1, CGROUP_LAYOUT_HYBRID, CGROUP_LAYOUT_V2 };
 
 struct cgroup;  /* opaque: a cgroup path across the hierarchies that hold it */
 
-/* Detect the host layout (from /proc/self/mountinfo or statfs of /sys/fs/cgroup). `root` NULL means
- * /sys/fs/cgroup; tests pass a fake tree. */
+/* Detect the host layout (statfs of `root` and of root/unified). `root` NULL means /sys/fs/cgroup;
+ * tests pass a fake tree (a plain dir is recognised by cgroup.controllers / cgroup.procs files). */
 enum cgroup_layout cgroup_detect(const char *root);
 
-/* Resolve an OCI cgroupsPath to an absolute cgroup path: absolute kept; relative put under
- * default_parent ("/hull"); "../" components refused. `id` names the default leaf when path is NULL. */
+/* Resolve an OCI cgroupsPath to an absolute cgroup path: absolute kept (normalised: no "." or empty
+ * components); relative put under "/hull" (never under the caller's own cgroup); ".." components and
+ * the root itself refused. NULL or "" gives "/hull/<id>". */
 char *cgroup_resolve_path(const char *oci_path, const char *id, struct hull_err **err);
 
-/* Open (and with create=true, mkdir -p) the cgroup at path in every hierarchy. `root` as cgroup_detect. */
+/* Open (and with create=true, mkdir -p) the cgroup at path in every hierarchy: each v1 one
+ * (name=systemd included) and the cgroup2 one. A new v1 cpuset dir gets its parent's cpus/mems; on a
+ * pure v2 host each parent gets its available controllers enabled in cgroup.subtree_control (on a
+ * hybrid host only those a resource needs, when it is applied). Without create, hierarchies lacking
+ * the path are left out (no error). On failure nothing this call created is left. */
 struct cgroup *cgroup_open(const char *root, const char *path, bool create, struct hull_err **err);
 void cgroup_free(struct cgroup *cg);
 
-/* Write the resources; on failure the message names the OCI field and the cgroup file. */
+/* Write the resources; on failure the message names the OCI field and the cgroup file. res may be NULL
+ * (no linux.resources): the device rules (deny all, then runc's default allowed devices) are applied
+ * all the same, so a runtime calls this for every container. With update=true, device rules are only
+ * rewritten when res has some. Values the kernel lacks (kernel memory, v2 swappiness…) are ignored with
+ * a warning, as runc does; controllers the host lacks are an error naming the field. */
 int cgroup_apply(struct cgroup *cg, const struct spec_resources *res, bool update, struct hull_err **err);
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct hull_err **err);
-/* An O_DIRECTORY fd of the v2 (unified) cgroup for clone3 CLONE_INTO_CGROUP, or -1 when not possible. */
+/* Write pid into cgroup.procs of every hierarchy (hybrid: the v1 ones and the unified one). */
+/* An O_DIRECTORY fd of the cgroup2 cgroup for clone3 CLONE_INTO_CGROUP (owned by cg), or -1 on a v1
+ * host. On a hybrid host it is the unified one: the v1 hierarchies still need cgroup_add_pid. */
 int cgroup_v2_fd(struct cgroup *cg);
+/* v1 freezer.state FROZEN/THAWED, polled until reached (~2 s at most); v2 cgroup.freeze, waited for in
+ * cgroup.events. A freeze that times out is undone. */
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct hull_err **err);
-/* Is the cgroup frozen (for state "paused")? */
+/* Is the cgroup frozen (for state "paused")? 1 or 0. */
 int cgroup_is_frozen(struct cgroup *cg);
+/* Signal every process: SIGKILL through cgroup.kill where the kernel has it; otherwise (and, on hybrid
+ * hosts, also) freeze, signal each pid listed, thaw — so nothing forks in between. A paused cgroup is
+ * thawed after SIGKILL so its processes can die. */
 int cgroup_kill(struct cgroup *cg, int sig, struct hull_err **err);
 /* The pids in the cgroup (and its children). Caller frees *pids. */
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct hull_err **err);
-/* Remove the cgroup dirs this path owns (leaf first); tolerates already-removed. */
+/* Remove the cgroup in every hierarchy: sub-cgroups first, then the leaf, retrying EBUSY briefly while
+ * the last processes exit; parents only when this same object created them and they are empty.
+ * Tolerates already-removed. */
 int cgroup_destroy(struct cgroup *cg, struct hull_err **err);
 
 /* ---- additions (refinements of the first interface; nothing above changed meaning) ---- */
@@ -77,6 +95,12 @@ struct cgroup_stats {
 		struct cgroup_mem_entry usage, swap, kernel, kernel_tcp;
 		struct cgroup_kv_u64 *raw; size_t n_raw;
 	} memory;
+	struct {
+		uint16_t *cpus, *mems; size_t n_cpus, n_mems;
+		uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+			memory_spread_slab, memory_pressure, sched_load_balance;
+		int64_t sched_relax_domain_level;
+	} cpuset;
 	struct { uint64_t current, limit; } pids;
 	struct {
 		struct cgroup_blkio_entry *service_bytes, *serviced; size_t n_service_bytes, n_serviced;

@@ -76,7 +76,6 @@ int cg_v2_enable(struct cgroup *cg, uint32_t mask, struct hull_err **err);
 /* v1 writers: dfd is the cgroup's dir in the hierarchy holding the controller. */
 int cg_v1_cpu(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v1_memory(int dfd, const struct spec_resources *r, bool update, struct hull_err **err);
-int cg_v1_pids(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v1_blkio(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v1_hugetlb(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v1_net_cls(int dfd, const struct spec_resources *r, struct hull_err **err);
@@ -89,14 +88,14 @@ int cg_v1_cpuset_inherit(int parent_dfd, int dfd, struct hull_err **err);
 /* v2 writers: dfd is the cgroup's dir in the cgroup2 hierarchy. */
 int cg_v2_cpu(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v2_memory(int dfd, const struct spec_resources *r, bool update, struct hull_err **err);
-int cg_v2_pids(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v2_io(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v2_hugetlb(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_v2_unified(struct cgroup *cg, const struct spec_resources *r, struct hull_err **err);
 int cg_v2_devices(int dfd, const struct spec_device_cgroup *rules, size_t n, struct hull_err **err);
 int cg_v2_freeze(int dfd, bool frozen, struct hull_err **err);
-/* cpuset.cpus/mems and rdma.max have one format on v1 and v2. */
+/* cpuset.cpus/mems, pids.max and rdma.max have one format on v1 and v2. */
 int cg_cpuset(int dfd, const struct spec_resources *r, struct hull_err **err);
+int cg_pids(int dfd, const struct spec_resources *r, struct hull_err **err);
 int cg_rdma(int dfd, const struct spec_resources *r, struct hull_err **err);
 
 /* The rule list applied to a devices cgroup: a deny-all, the spec's rules in order, then the default

@@ -223,6 +223,47 @@ static void stat_hugetlb(const struct cg_hier *h, struct cgroup_stats *st)
 	}
 }
 
+/* "0-3,7" → {0,1,2,3,7} */
+static size_t read_cpu_list(int dfd, const char *file, uint16_t **out)
+{
+	*out = NULL;
+	_cleanup_free_ char *s = cg_read(dfd, file);
+	size_t n = 0, cap = 0;
+	for (char *p = s; p && *p && *p != '\n';) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		for (unsigned long v = a; v <= b && v <= UINT16_MAX; v++) {
+			if (n == cap)
+				*out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(uint16_t));
+			(*out)[n++] = (uint16_t)v;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+static void stat_cpuset(const struct cg_hier *h, struct cgroup_stats *st)
+{
+	st->cpuset.n_cpus = read_cpu_list(h->dfd, h->v2 ? "cpuset.cpus.effective" : "cpuset.cpus", &st->cpuset.cpus);
+	st->cpuset.n_mems = read_cpu_list(h->dfd, h->v2 ? "cpuset.mems.effective" : "cpuset.mems", &st->cpuset.mems);
+	if (h->v2)
+		return;
+	st->cpuset.cpu_exclusive = u64_or0(h->dfd, "cpuset.cpu_exclusive");
+	st->cpuset.mem_hardwall = u64_or0(h->dfd, "cpuset.mem_hardwall");
+	st->cpuset.mem_exclusive = u64_or0(h->dfd, "cpuset.mem_exclusive");
+	st->cpuset.memory_migrate = u64_or0(h->dfd, "cpuset.memory_migrate");
+	st->cpuset.memory_spread_page = u64_or0(h->dfd, "cpuset.memory_spread_page");
+	st->cpuset.memory_spread_slab = u64_or0(h->dfd, "cpuset.memory_spread_slab");
+	st->cpuset.memory_pressure = u64_or0(h->dfd, "cpuset.memory_pressure");
+	st->cpuset.sched_load_balance = u64_or0(h->dfd, "cpuset.sched_load_balance");
+	_cleanup_free_ char *lvl = cg_read(h->dfd, "cpuset.sched_relax_domain_level");
+	st->cpuset.sched_relax_domain_level = lvl ? strtoll(lvl, NULL, 10) : 0;
+}
+
 int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, struct hull_err **err)
 {
 	memset(st, 0, sizeof(*st));
@@ -235,6 +276,8 @@ int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st, struct hull_err **e
 		stat_cpu_v1(h, cg_hier_of(cg, CG_CPUACCT), st);
 	if ((h = cg_hier_of(cg, CG_MEMORY)))
 		h->v2 ? stat_memory_v2(h, st) : stat_memory_v1(h, st);
+	if ((h = cg_hier_of(cg, CG_CPUSET)))
+		stat_cpuset(h, st);
 	if ((h = cg_hier_of(cg, CG_PIDS))) {
 		st->pids.current = u64_or0(h->dfd, "pids.current");
 		st->pids.limit = u64_or0(h->dfd, "pids.max");
@@ -253,6 +296,8 @@ void cgroup_stats_free(struct cgroup_stats *st)
 	free(st->cpu.percpu);
 	free(st->cpu.percpu_kernel);
 	free(st->cpu.percpu_user);
+	free(st->cpuset.cpus);
+	free(st->cpuset.mems);
 	for (size_t i = 0; i < st->memory.n_raw; i++)
 		free(st->memory.raw[i].key);
 	free(st->memory.raw);

@@ -102,16 +102,6 @@ int cg_v2_cpu(int dfd, const struct spec_resources *r, struct hull_err **err)
 	return 0;
 }
 
-int cg_v2_pids(int dfd, const struct spec_resources *r, struct hull_err **err)
-{
-	char buf[32] = "max";
-	if (r->pids.limit > 0)
-		snprintf(buf, sizeof(buf), "%" PRId64, r->pids.limit);
-	else if (r->pids.limit == 0)
-		strcpy(buf, "1"); /* as runc: 0 cannot be expressed through systemd, 1 is the closest */
-	return cg_write(dfd, F "pids.limit", "pids.max", buf, err);
-}
-
 static int io_max(int dfd, const char *field, const char *key, const struct spec_throttle_device *d, size_t n,
 		  struct hull_err **err)
 {

@@ -12,7 +12,7 @@ import hullharness as hh
 def assert_untouched(sentinel_dir):
     assert sorted(os.listdir(sentinel_dir)) == ["sentinel"], os.listdir(sentinel_dir)
     with open(os.path.join(sentinel_dir, "sentinel")) as f:
-        assert f.read() == "sentinel_dir\n"
+        assert f.read() == "canary\n"
     assert hh.mounts_under(sentinel_dir) == []
 
 

@@ -9,53 +9,10 @@
 #include "test_cgroup_fake.h"
 #include "util/cleanup.h"
 
-struct fx { char *root; struct cgroup *cg; };
+#include <poll.h>
 
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	f->root = fake_v2_host();
-	struct hull_err *err = NULL;
-	f->cg = cgroup_open(f->root, "/hulltest/c1", false, &err);
-	if (!f->cg) {
-		fprintf(stderr, "open: %s\n", err->msg);
-		return -1;
-	}
-	cgroup_set_skip_devices(f->cg, true);
-	setenv("REC_SKIP_SUBTREE", "1", 1);
-	rec_reset();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	cgroup_free(f->cg);
-	rm_rf(f->root);
-	free(f->root);
-	free(f);
-	cg_write_observer = NULL;
-	return 0;
-}
-
-static void apply_ok(struct fx *f, const struct spec_resources *r, bool update)
-{
-	struct hull_err *err = NULL;
-	int rc = cgroup_apply(f->cg, r, update, &err);
-	if (rc < 0)
-		fail_msg("cgroup_apply: %s", err->msg);
-}
-
-static char *apply_err(struct fx *f, const struct spec_resources *r)
-{
-	struct hull_err *err = NULL;
-	assert_int_equal(cgroup_apply(f->cg, r, false, &err), -1);
-	assert_non_null(err);
-	char *m = xstrdup(err->msg);
-	hull_err_free(err);
-	return m;
-}
+static int setup(void **state) { return fx_setup(state, fake_v2_host(), false); }
+static int teardown(void **state) { return fx_teardown(state); }
 
 static void test_detect(void **state)
 {
@@ -82,7 +39,7 @@ static void test_memory(void **state)
 	r.memory.has_limit = true, r.memory.limit = 1 << 30;
 	r.memory.has_swap = true, r.memory.swap = 2LL << 30;
 	r.memory.has_reservation = true, r.memory.reservation = 512 << 20;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	/* swap.max = (memory+swap) - memory */
 	assert_string_equal(rec_joined(), "memory.swap.max=1073741824|memory.max=1073741824|memory.low=536870912");
 }
@@ -93,17 +50,17 @@ static void test_memory_unlimited(void **state)
 	struct spec_resources r = { 0 };
 	r.has_memory = true;
 	r.memory.has_limit = true, r.memory.limit = -1;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	/* -1 without swap: both unlimited, as v1's memsw would be */
 	assert_string_equal(rec_joined(), "memory.swap.max=max|memory.max=max");
 	rec_reset();
 	r.memory.limit = 100 << 20;
 	r.memory.has_swap = true, r.memory.swap = -1;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "memory.swap.max=max|memory.max=104857600");
 	rec_reset();
 	r.memory.swap = 100 << 20; /* swap == limit: no swap at all */
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "memory.swap.max=0|memory.max=104857600");
 }
 
@@ -114,11 +71,11 @@ static void test_memory_errors(void **state)
 	r.has_memory = true;
 	r.memory.has_limit = true, r.memory.limit = 200 << 20;
 	r.memory.has_swap = true, r.memory.swap = 100 << 20;
-	_cleanup_free_ char *m1 = apply_err(f, &r);
+	_cleanup_free_ char *m1 = cg_apply_err(f->cg, &r);
 	assert_non_null(strstr(m1, "linux.resources.memory.swap"));
 	assert_non_null(strstr(m1, ">= memory limit"));
 	r.memory.has_limit = false;
-	_cleanup_free_ char *m2 = apply_err(f, &r);
+	_cleanup_free_ char *m2 = cg_apply_err(f->cg, &r);
 	assert_non_null(strstr(m2, "without a memory limit"));
 	assert_int_equal(n_rec, 0); /* nothing half-written */
 }
@@ -136,7 +93,7 @@ static void test_memory_check_before_update(void **state)
 	hull_err_free(err);
 	assert_int_equal(n_rec, 0);
 	r.memory.limit = 2000000;
-	apply_ok(f, &r, true);
+	cg_apply_ok(f->cg, &r, true);
 	assert_string_equal(rec_joined(), "memory.max=2000000");
 }
 
@@ -150,7 +107,7 @@ static void test_cpu(void **state)
 	r.cpu.has_period = true, r.cpu.period = 100000;
 	r.cpu.has_burst = true, r.cpu.burst = 10000;
 	r.cpu.has_idle = true, r.cpu.idle = 0;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "cpu.idle=0|cpu.weight=100|cpu.max.burst=10000|cpu.max=50000 100000");
 	assert_string_equal(get(f->root, "hulltest/c1/cpu.max"), "50000 100000");
 }
@@ -161,12 +118,12 @@ static void test_cpu_quota_forms(void **state)
 	struct spec_resources r = { 0 };
 	r.has_cpu = true;
 	r.cpu.has_quota = true, r.cpu.quota = -1;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "cpu.max=max 100000");
 	rec_reset();
 	r.cpu.has_quota = false;
 	r.cpu.has_period = true, r.cpu.period = 250000;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "cpu.max=max 250000");
 }
 
@@ -192,7 +149,7 @@ static void test_cpu_realtime_refused(void **state)
 	struct spec_resources r = { 0 };
 	r.has_cpu = true;
 	r.cpu.has_realtime_runtime = true, r.cpu.realtime_runtime = 1000;
-	_cleanup_free_ char *m = apply_err(f, &r);
+	_cleanup_free_ char *m = cg_apply_err(f->cg, &r);
 	assert_non_null(strstr(m, "linux.resources.cpu.realtimeRuntime"));
 }
 
@@ -203,7 +160,7 @@ static void test_cpuset(void **state)
 	r.has_cpu = true;
 	r.cpu.cpus = "0-1";
 	r.cpu.mems = "0";
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "cpuset.cpus=0-1|cpuset.mems=0");
 }
 
@@ -213,12 +170,13 @@ static void test_pids(void **state)
 	struct spec_resources r = { 0 };
 	r.has_pids = true, r.pids.has_limit = true;
 	r.pids.limit = 100;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	r.pids.limit = -1;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	r.pids.limit = 0;
-	apply_ok(f, &r, false);
-	assert_string_equal(rec_joined(), "pids.max=100|pids.max=max|pids.max=1");
+	cg_apply_ok(f->cg, &r, false);
+	/* 0: not set (runc 1.1, the reference on this host, writes nothing either) */
+	assert_string_equal(rec_joined(), "pids.max=100|pids.max=max");
 }
 
 static void test_io(void **state)
@@ -235,7 +193,7 @@ static void test_io(void **state)
 	r.block_io.throttle_write_bps = &wbps, r.block_io.n_throttle_write_bps = 1;
 	r.block_io.throttle_read_iops = &riops, r.block_io.n_throttle_read_iops = 1;
 	r.block_io.throttle_write_iops = &wiops, r.block_io.n_throttle_write_iops = 1;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "io.weight=4950|io.weight=8:0 1920|io.max=8:0 rbps=1048576|"
 					  "io.max=8:16 wbps=2097152|io.max=8:0 riops=100|io.max=8:0 wiops=200");
 	/* With BFQ the blkio range is taken as is. */
@@ -243,7 +201,7 @@ static void test_io(void **state)
 	rec_reset();
 	r.block_io.n_throttle_read_bps = r.block_io.n_throttle_write_bps = 0;
 	r.block_io.n_throttle_read_iops = r.block_io.n_throttle_write_iops = 0;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "io.bfq.weight=500|io.bfq.weight=8:0 200");
 }
 
@@ -253,12 +211,12 @@ static void test_hugetlb(void **state)
 	struct spec_hugepage_limit l[] = { { "2MB", 4 << 20 }, { "1GB", 1ULL << 30 } };
 	struct spec_resources r = { 0 };
 	r.hugepage_limits = l, r.n_hugepage_limits = 2;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "hugetlb.2MB.max=4194304|hugetlb.2MB.rsvd.max=4194304|"
 					  "hugetlb.1GB.max=1073741824|hugetlb.1GB.rsvd.max=1073741824");
 	struct spec_hugepage_limit bad = { "3MB", 1 };
 	r.hugepage_limits = &bad, r.n_hugepage_limits = 1;
-	_cleanup_free_ char *m = apply_err(f, &r);
+	_cleanup_free_ char *m = cg_apply_err(f->cg, &r);
 	assert_string_equal(m, "linux.resources.hugepageLimits[0]: write hugetlb.3MB.max \"1\": No such file or directory");
 }
 
@@ -268,7 +226,7 @@ static void test_rdma(void **state)
 	struct spec_rdma d[] = { { "mlx5_1", true, 3, true, 10000 }, { "mlx4_0", true, 2, false, 0 } };
 	struct spec_resources r = { 0 };
 	r.rdma = d, r.n_rdma = 2;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "rdma.max=mlx5_1 hca_handle=3 hca_object=10000|rdma.max=mlx4_0 hca_handle=2");
 }
 
@@ -278,19 +236,19 @@ static void test_unified(void **state)
 	struct spec_kv kv[] = { { "memory.high", "1073741824" }, { "io.max", "8:0 rbps=1\n8:16 wbps=2" } };
 	struct spec_resources r = { 0 };
 	r.unified = kv, r.n_unified = 2;
-	apply_ok(f, &r, false);
+	cg_apply_ok(f->cg, &r, false);
 	assert_string_equal(rec_joined(), "memory.high=1073741824|io.max=8:0 rbps=1|io.max=8:16 wbps=2");
 	struct spec_kv bad[] = { { "../memory.max", "1" } };
 	r.unified = bad, r.n_unified = 1;
-	_cleanup_free_ char *m1 = apply_err(f, &r);
+	_cleanup_free_ char *m1 = cg_apply_err(f->cg, &r);
 	assert_non_null(strstr(m1, "linux.resources.unified[\"../memory.max\"]"));
 	struct spec_kv nodot[] = { { "memoryhigh", "1" } };
 	r.unified = nodot;
-	_cleanup_free_ char *m2 = apply_err(f, &r);
+	_cleanup_free_ char *m2 = cg_apply_err(f->cg, &r);
 	assert_non_null(strstr(m2, "<controller>.<knob>"));
 	struct spec_kv unknown[] = { { "foo.bar", "1" } };
 	r.unified = unknown;
-	_cleanup_free_ char *m3 = apply_err(f, &r);
+	_cleanup_free_ char *m3 = cg_apply_err(f->cg, &r);
 	assert_non_null(strstr(m3, "the foo controller is not on this host's cgroup v2 hierarchy"));
 }
 
@@ -305,7 +263,7 @@ static void test_error_names_field_and_file(void **state)
 	struct spec_resources r = { 0 };
 	r.has_cpu = true;
 	r.cpu.cpus = "abc";
-	_cleanup_free_ char *m = apply_err(f, &r);
+	_cleanup_free_ char *m = cg_apply_err(f->cg, &r);
 	assert_string_equal(m, "linux.resources.cpu.cpus: write cpuset.cpus \"abc\": Is a directory");
 }
 
@@ -314,7 +272,7 @@ static void test_network_refused_on_v2(void **state)
 	struct fx *f = *state;
 	struct spec_resources r = { 0 };
 	r.has_network = true, r.network.has_class_id = true, r.network.class_id = 0x100001;
-	_cleanup_free_ char *m = apply_err(f, &r);
+	_cleanup_free_ char *m = cg_apply_err(f->cg, &r);
 	assert_string_equal(m, "linux.resources.network.classID: the net_cls controller is not available on this host: "
 			       "Operation not supported");
 }
@@ -385,6 +343,69 @@ static void test_resolve_path(void **state)
 	hull_err_freep(&err);
 }
 
+static void test_stats_v2(void **state)
+{
+	struct fx *f = *state;
+	const char *d = "hulltest/c1";
+	char *dir = xasprintf("%s/%s", f->root, d);
+	put(dir, "cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 2\n"
+			     "throttled_usec 30\n");
+	put(dir, "memory.stat", "anon 4096\nfile 8192\nkernel 100\n");
+	put(dir, "memory.current", "20000\n");
+	put(dir, "memory.max", "max\n");
+	put(dir, "memory.peak", "30000\n");
+	put(dir, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+	put(dir, "memory.swap.current", "100\n");
+	put(dir, "memory.swap.max", "max\n");
+	put(dir, "pids.current", "4\n");
+	put(dir, "pids.max", "50\n");
+	put(dir, "io.stat", "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
+	put(dir, "cpuset.cpus.effective", "0-2,5\n");
+	put(dir, "cpuset.mems.effective", "0\n");
+	free(dir);
+	struct cgroup_stats s;
+	struct hull_err *err = NULL;
+	assert_int_equal(cgroup_stats(f->cg, &s, &err), 0);
+	assert_int_equal(s.cpu.total, 1500000);
+	assert_int_equal(s.cpu.user, 1000000);
+	assert_int_equal(s.cpu.kernel, 500000);
+	assert_int_equal(s.cpu.periods, 7);
+	assert_int_equal(s.cpu.throttled_periods, 2);
+	assert_int_equal(s.cpu.throttled_time, 30000);
+	assert_int_equal(s.memory.cache, 8192);
+	assert_int_equal(s.memory.n_raw, 3);
+	assert_int_equal(s.memory.usage.usage, 20000);
+	assert_true(s.memory.usage.limit == UINT64_MAX);
+	assert_int_equal(s.memory.usage.max, 30000);
+	assert_int_equal(s.memory.usage.failcnt, 3);
+	assert_int_equal(s.memory.swap.usage, 20100);
+	assert_int_equal(s.pids.current, 4);
+	assert_int_equal(s.pids.limit, 50);
+	assert_int_equal(s.blkio.n_service_bytes, 2);
+	assert_string_equal(s.blkio.service_bytes[1].op, "Write");
+	assert_int_equal(s.blkio.service_bytes[1].value, 8192);
+	assert_int_equal(s.blkio.n_serviced, 2);
+	assert_int_equal(s.cpuset.n_cpus, 4);
+	assert_int_equal(s.cpuset.cpus[3], 5);
+	cgroup_stats_free(&s);
+}
+
+static void test_oom_watch_v2(void **state)
+{
+	struct fx *f = *state;
+	struct hull_err *err = NULL;
+	int fd = cgroup_oom_watch(f->cg, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(cgroup_oom_read(f->cg, fd, &err), 0);
+	/* the kernel rewrites memory.events on an OOM kill: inotify says so, the counter tells how many */
+	put(f->root, "hulltest/c1/memory.events", "low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\n");
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(cgroup_oom_read(f->cg, fd, &err), 2);
+	assert_int_equal(cgroup_oom_read(f->cg, fd, &err), 0);
+	close(fd);
+}
+
 static void test_swap_conversion(void **state)
 {
 	(void)state;
@@ -426,6 +447,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_refuses_bad_paths, setup, teardown),
 		cmocka_unit_test(test_resolve_path),
 		cmocka_unit_test(test_swap_conversion),
+		cmocka_unit_test_setup_teardown(test_stats_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_watch_v2, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cgroup_v2", tests, NULL, NULL);
 }
