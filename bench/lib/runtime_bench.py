@@ -77,13 +77,14 @@ class Bench:
         with open(os.path.join(self.bundle(rt), "config.json"), "w") as f:
             json.dump(c, f)
 
-    def spawn(self, argv):
+    def spawn(self, argv, errpath=None):
         """Run argv through timeit; return (wall us, peak RSS KiB of its process tree, wait status)."""
         log = os.open(self.logpath, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        errfd = os.open(errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) if errpath else log
         r, w = os.pipe()
         try:
             fa = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-                  (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, log, 2), (os.POSIX_SPAWN_DUP2, w, 3)]
+                  (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, errfd, 2), (os.POSIX_SPAWN_DUP2, w, 3)]
             pid = os.posix_spawn(self.timeit, [self.timeit, "3"] + argv, os.environ, file_actions=fa)
             os.close(w)
             w = -1
@@ -96,6 +97,8 @@ class Bench:
             _, st = os.waitpid(pid, 0)
         finally:
             os.close(log)
+            if errfd != log:
+                os.close(errfd)
             os.close(r)
             if w >= 0:
                 os.close(w)
@@ -338,6 +341,64 @@ class Bench:
                        (re.match(r"\s*([\d,]+)\s.*\[.*/ld-linux[^\]]*\]", l) for l in ann.splitlines()) if m)
             self.callgrind_res.append((label, total, ldso))
 
+    # ---- where a hullrt `run` spends its time -----------------------------------------------------------
+    PHASES = [  # (label, regex on the trace line's text, side)
+        ("parse config.json (+ plan)", r"^parse config\.json", "parent"),
+        ("state dir: mkdir, lock, config copy, fifos", r"^state dir ", "parent"),
+        ("cgroup: mkdir in 9 v1 hierarchies, cpuset, device rules", r"^cgroup /", "parent"),
+        ("clone3 (new pid namespace)", r"^clone3 ", "parent"),
+        ("cgroup attach: cgroup.procs in 9 hierarchies", r"^cgroup add pid", "parent"),
+        ("  in parallel, init: unshare net/mnt/ipc/uts", r"^unshare ", "child"),
+        ("init: rootfs prepare (mounts, devices)", r"^rootfs prepare", "child"),
+        ("init: rootfs finalize (pivot_root, ro/masked paths)", r"^rootfs finalize", "child"),
+        ("init: capabilities, user", r"^caps, user", "child"),
+        ("state.json", r"^state\.json", "parent"),
+        ("start: go to the init, its execve, ack", r"^start signal", "parent"),
+        ("container exit, cgroup removal", r"^stop and remove cgroup", "parent"),
+    ]
+
+    TAIL = "after the last step: hullrt's exit (and its execve, before main)"
+    OTHER = "between steps: hand-offs parent <-> init, wake-ups (untraced)"
+
+    def breakdown(self, runs=11):
+        """`hullrt --trace run /bin/true` (case 1's config) runs times; per phase the median duration."""
+        rows = []
+        for i in range(runs):
+            cid = self.new_id("hullrt")
+            self.write_config("hullrt", cid)
+            errp = os.path.join(self.w, "trace.txt")
+            wall, _, status = self.spawn([self.bins["hullrt"], "--trace", "--root", self.root("hullrt"), "run",
+                                          "--bundle", self.bundle("hullrt"), cid], errpath=errp)
+            if status != 0:
+                sys.exit("bench: traced run failed: " + open(errp).read()[-2000:])
+            steps, last = {}, 0.0
+            for line in open(errp):
+                m = re.match(r"\[trace \d+\] \+\s*([\d.]+) ms\s+([\d.]+) us  (.*)", line)
+                if not m:
+                    continue
+                last = max(last, float(m.group(1)) * 1000)
+                for label, rx, _ in self.PHASES:
+                    if re.search(rx, m.group(3)):
+                        steps[label] = steps.get(label, 0.0) + float(m.group(2))
+            steps["wall"] = wall
+            steps[self.TAIL] = wall - last
+            serial = sum(v for (label, _, _), v in ((p, steps.get(p[0], 0.0)) for p in self.PHASES)
+                         if not label.startswith("  "))
+            steps[self.OTHER] = max(0.0, last - serial)
+            rows.append(steps)
+        self.breakdown_rows = rows
+
+    def report_breakdown(self):
+        rows = self.breakdown_rows
+        wall = statistics.median(r["wall"] for r in rows)
+        print("\nwhere a hullrt `run /bin/true` spends its time (--trace, %d runs, median per phase; "
+              "wall median %.1f ms):" % (len(rows), wall / 1e3))
+        print("| phase | side | median us | min–max us |")
+        print("|---|---|---|---|")
+        for label, _, side in self.PHASES + [(self.OTHER, None, "both"), (self.TAIL, None, "parent")]:
+            v = [r.get(label, 0.0) for r in rows]
+            print("| %s | %s | %.0f | %.0f–%.0f |" % (label, side, statistics.median(v), min(v), max(v)))
+
     # ---- report -----------------------------------------------------------------------------------
     @staticmethod
     def fmt(v, unit):
@@ -395,6 +456,8 @@ class Bench:
             for label, total, ldso in self.callgrind_res:
                 print("  %-62s %10d Ir, dynamic linking (ld-linux) %d = %.0f%%"
                       % (label, total, ldso, 100.0 * ldso / total if total else 0))
+        if getattr(self, "breakdown_rows", None):
+            self.report_breakdown()
         for n in self.notes:
             print("note: " + n)
 
@@ -416,6 +479,8 @@ def main():
         if c in cases or (c in ("1", "2") and "8" in cases):
             print("case %s…" % c, file=sys.stderr, flush=True)
             getattr(b, "case" + c)()
+    print("trace breakdown…", file=sys.stderr, flush=True)
+    b.breakdown()
     if a.callgrind:
         print("callgrind…", file=sys.stderr, flush=True)
         b.callgrind()
