@@ -95,6 +95,18 @@ static char *hook_state(void *arg, pid_t pid, const char *status)
 	return container_state_json(&cc->c->st, s, false, "");
 }
 
+int check_apparmor(const char *profile, const char *what, struct hull_err **err)
+{
+	if (!profile || !*profile)
+		return 0;
+	/* runc fails too when a profile is asked for and cannot be applied; applying one is not implemented
+	 * here (this host has no AppArmor to test it on). */
+	_cleanup_free_ char *on = fs_read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", NULL, NULL);
+	if (!on || on[0] != 'Y')
+		return rt_err(err, EINVAL, "%s: \"%s\": AppArmor is not enabled on this host", what, profile);
+	return rt_err(err, ENOTSUP, "%s: \"%s\": applying AppArmor profiles is not implemented", what, profile);
+}
+
 static char *resolve_rootfs(const char *bundle, const struct spec *s, struct hull_err **err)
 {
 	if (!s->root_path || !*s->root_path) {
@@ -225,6 +237,8 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		p->env[p->n_env++] = xstrdup("LISTEN_PID=1");
 		p->env[p->n_env] = NULL;
 	}
+	if (check_apparmor(spec->process->apparmor_profile, "config.json: process.apparmorProfile", err) < 0)
+		goto out;
 	if (!(rootfs = resolve_rootfs(bundle, spec, err)))
 		goto out;
 	L.rootfs = rootfs;

@@ -169,8 +169,11 @@ def test_lifecycle_list_table_matches_runc(runtime, runc, make_bundle):
         rt.create(b).check("create")
         out = rt.list().check("list").stdout.splitlines()
         header, row = out[0], out[1]
-        # same columns at the same offsets: the bundle path length is the same for both
-        outs.append((header, [row.index(x) for x in row.split()]))
+        # same columns at the same offsets (the bundle path length is the same for both; CREATED's width
+        # varies with the timestamp, whose trailing zeros are trimmed, so OWNER's offset is not compared)
+        cols = ["ID", "PID", "STATUS", "BUNDLE", "CREATED"]
+        outs.append(([header.index(c) for c in cols], [row.index(x) for x in row.split()[:5]]))
+        assert header.split() == cols + ["OWNER"]
         assert row.split()[2] == "created" and row.split()[5] == "root"
     assert outs[0] == outs[1]
 
@@ -451,3 +454,48 @@ def test_lifecycle_seccomp_listener(runtime, make_bundle):
         for fd in got.get("fds", []):
             os.close(fd)
         srv.close()
+
+
+def test_lifecycle_apparmor_profile_without_apparmor_fails(rt, bundle):
+    """No AppArmor on this host: a profile asked for cannot be honoured, so create fails (runc too)."""
+    if os.path.exists("/sys/module/apparmor/parameters/enabled"):
+        with open("/sys/module/apparmor/parameters/enabled") as f:
+            if f.read().startswith("Y"):
+                pytest.skip("AppArmor is enabled here")
+    bundle.process["apparmorProfile"] = "hulltest-profile"
+    r = rt.run(bundle)
+    assert r.rc != 0
+    assert "apparmor" in r.stderr.lower()
+    _leftovers_none(rt, bundle.id, bundle)
+
+
+def test_lifecycle_memory_policy(runtime, make_bundle):
+    """linux.memoryPolicy (runtime-spec 1.3) reaches the container's process."""
+    b = make_bundle(["/bin/sh", "-c", "head -1 /proc/self/numa_maps"])
+    b.linux["memoryPolicy"] = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}
+    r = runtime.run(b)
+    assert r.rc == 0, r.stderr
+    assert "interleave:0" in r.stdout
+
+
+def test_lifecycle_join_user_ns_with_new_pid_ns(runtime, make_bundle):
+    """A container joining another's user namespace (as CRI does for pods with user namespaces) still
+    gets pid, mount, net, ipc and uts namespaces of its own, owned by that user namespace."""
+    maps = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    a = make_bundle(["/hull-helper", "sleep", "30"])
+    a.add_namespace("user")
+    a.linux["uidMappings"], a.linux["gidMappings"] = maps, maps
+    subprocess.run(["chown", "-R", "100000:100000", a.rootfs], check=True)
+    sa = runtime.start_sleeper(a)
+    b = make_bundle(["/hull-helper", "facts"])
+    b.add_namespace("user", "/proc/%d/ns/user" % sa["pid"])
+    subprocess.run(["chown", "-R", "100000:100000", b.rootfs], check=True)
+    r = runtime.run(b)
+    assert r.rc == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert f["pid"] == 1 and f["uid"] == 0
+    assert f["ns"]["user"] == hh.ns_inode(sa["pid"], "user")
+    for ns in ("pid", "mnt", "net", "ipc", "uts"):
+        assert f["ns"][ns] != hh.ns_inode(sa["pid"], ns), ns
+        assert f["ns"][ns] != hh.ns_inode(os.getpid(), ns), ns
+    _leftovers_none(runtime, b.id, b)

@@ -78,7 +78,10 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		case 'd': o.detach = true; break;
 		case OPT_PID_FILE: o.pid_file = optarg; break;
 		case OPT_LABEL: label = optarg; break;
-		case OPT_APPARMOR: break; /* no AppArmor on this host: accepted as runc does when disabled */
+		case OPT_APPARMOR:
+			if (check_apparmor(optarg, "exec --apparmor", &err) < 0)
+				return exec_fail(g, err);
+			break;
 		case OPT_NO_NEW_PRIVS: nnp = true; break;
 		case 'c': capv[n_cap++] = optarg; break;
 		case OPT_PRESERVE_FDS: {
@@ -98,7 +101,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		default: return 255;
 		}
 	}
-	(void)label;
+	(void)label; /* SELinux is not enabled here: runc ignores labels then too */
 	int rest = argc - optind;
 	if (rest < 1 || (!process_json && rest < 2)) {
 		rt_err(&err, EINVAL, "\"exec\" requires a minimum of %d argument(s)", process_json ? 1 : 2);
