@@ -19,6 +19,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hullharness as hh  # noqa: E402
 
 
+def pytest_sessionstart(session):
+    hh.remove_stale_templates()
+
+
 def pytest_sessionfinish(session, exitstatus):
     hh.remove_template()
     hh.remove_cgroup_parent()

@@ -3,14 +3,34 @@
 Owns: busybox bundles in temp dirs, a wrapper around an OCI runtime binary (hullrt or runc) with its own
 --root, a console-socket receiver, and the cleanup that removes every container, cgroup, mount and temp dir
 a test made, even when the test fails. It must never touch a cgroup, mount or process it did not create:
-everything it creates is named with "hulltest".
+everything it creates is named with "hulltest", and an id that is not a plain name (".." or "a/b") is never
+turned into a path by the cleanup.
 
-Quick use (fixtures in conftest.py hand these out):
+API (fixtures in conftest.py hand these out):
+  Bundle(args=None, cid=None, terminal=False, cgroup=True, readonly=False)
+      .id .path .rootfs .config (dict from `runc spec`; cgroupsPath /hulltest/<id>, env HULLTEST_ID=<id>)
+      .process .linux  .save()  .write_raw_config(text)  .rootfs_path(p)
+      .add_namespace(type, path=None) .remove_namespace(type) .add_mount(dst, type, src, options)
+      .add_hook(kind, path, args, env, timeout) .write_script(name, body, inside=False) -> path for config
+      .log("stdout"|"stderr")   what create/run -d/exec -d processes wrote (their stdio are files)
+  Runtime(binary=None)  binary: $HULL_RUNTIME or $HULL_BUILD/hullrt; .name ("runc" or "hullrt") .is_runc .root
+      every call returns Result(rc, stdout, stderr) (.check(), .json(), .out):
+      .create(bundle, cid=None, console_socket=None, pid_file=None, extra=())   (bundle: Bundle or a path)
+      .start(id) .run(bundle, detach=False, console_socket, pid_file, extra) .state(id) .kill(id, sig, all)
+      .delete(id, force) .exec(id, args, tty, detach, env, cwd, user, process, console_socket, pid_file, extra)
+      .list(fmt, quiet) .ps(id, fmt) .cmd(*argv, global_args=(), pass_fds=(), ...) for anything else
+      helpers: .state_json(id) .status(id) .wait_status(id, status) .run_facts(bundle, args=("facts",))
+               .start_sleeper(bundle) .state_dir(id) .cleanup()
+  ConsoleSocket()  .path .wait() -> master fd .write(b"..") .read_until(b"..") .close()
+  NetNS(area)      `ip netns add hulltest-<area>-<rand>`; .path .inode() .close()
+  leftovers(rt, id, bundle) -> [] or what a failed command left (state dir, cgroup, process, mount)
+  cgroup_dirs(id) processes_of(id) mounts_under(path) wait_for(pred) pid_alive(pid) ns_inode(pid, ns)
+  parse_last_json(text) runtime_feature_skip(rt, feature) -> reason when runc 1.1 lacks the feature
 
-    b = make_bundle(["/hull-helper", "exit", "3"])      # Bundle; b.config is the config.json dict
-    b.config["process"]["env"].append("X=1"); b.save()   # save() is also done by the runtime calls
-    rc, out, err = runtime.run(b)                        # id defaults to b.id, bundle to b
-    facts = runtime.run_facts(b)                          # run /hull-helper facts, return its JSON
+Quick use:
+    b = make_bundle(["/hull-helper", "exit", "3"])
+    rc, out, err = runtime.run(b)                        # id defaults to b.id; config saved first
+    facts = runtime.run_facts(b)                          # /hull-helper facts, parsed
 """
 
 import json
@@ -125,6 +145,21 @@ def _build_template():
         os.chown(os.path.join(d, "home/hulltest"), 1000, 1000)
         _template_dir = d
         return d
+
+
+_TEMPLATE_NAME = re.compile(r"hulltest-rootfs-[a-z0-9_]{8}")
+
+
+def remove_stale_templates(max_age=3600):
+    """Templates of sessions that were killed before their end (an hour is far beyond any session)."""
+    now = time.time()
+    for name in os.listdir(TMP):
+        d = os.path.join(TMP, name)
+        try:
+            if _TEMPLATE_NAME.fullmatch(name) and now - os.stat(d).st_mtime > max_age and not mounts_under(d):
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def remove_template():
@@ -428,18 +463,20 @@ class Runtime:
             pass_fds=(), env=None, global_args=()):
         """Run `<runtime> --root ROOT <global_args> <args>`; returns Result."""
         argv = [self.binary, "--root", self.root] + list(global_args) + [str(a) for a in args]
+        # Its own session: a runtime bug that signals its process group (kill(0, ...)) cannot reach pytest.
         p = subprocess.run(argv, input=input, stdout=stdout, stderr=stderr, cwd=cwd, pass_fds=pass_fds,
-                           timeout=timeout or self.timeout, env=env, stdin=None if input is not None else subprocess.DEVNULL)
+                           timeout=timeout or self.timeout, env=env, start_new_session=True,
+                           stdin=None if input is not None else subprocess.DEVNULL)
         dec = lambda b: b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
         return Result(p.returncode, dec(p.stdout), dec(p.stderr))
 
     def _remember(self, cid, bundle):
-        if not safe_id(cid):  # bad-id tests: nothing may be created, and cleanup must not touch such a path
-            return
-        if cid not in self.ids:
-            self.ids.append(cid)
+        # The bundle is always remembered: cleanup empties its cgroup /hulltest/<bundle.id> even when the
+        # runtime wrongly accepted an id such as "-x" or "a b". Such an id itself is never made into a path.
         if bundle is not None:
             self.bundles[cid] = bundle
+        if safe_id(cid) and cid not in self.ids:
+            self.ids.append(cid)
 
     def _bundle_args(self, bundle, cid):
         if isinstance(bundle, Bundle):
@@ -606,6 +643,12 @@ class Runtime:
                     pass
             remove_cgroup_dirs(cid)
         for b in self.bundles.values():
+            for pid in processes_of(b.id):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            remove_cgroup_dirs(b.id)
             b.cleanup()
         unmount_under(self.root)
         if not mounts_under(self.root):
@@ -627,7 +670,15 @@ def parse_last_json(text):
 def leftovers(rt, cid, bundle=None):
     """What a failed create/run left behind; [] when nothing. Used by the bad-input tests."""
     found = []
-    assert safe_id(cid), "leftovers() needs a plain id, not %r" % cid
+    if not safe_id(cid):
+        # An id like ".." or "a/b" is never made into a path here: anything in --root that is not a
+        # container this runtime knows is what the refused create left behind.
+        for name in os.listdir(rt.root):
+            if name not in rt.ids:
+                found.append("entry %s under --root" % os.path.join(rt.root, name))
+        if bundle is not None:
+            found += ["mount %s" % m for m in mounts_under(bundle.path)]
+        return found
     if os.path.exists(rt.state_dir(cid)):
         found.append("state dir %s" % rt.state_dir(cid))
     for d in cgroup_dirs(cid):

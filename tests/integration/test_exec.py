@@ -145,3 +145,17 @@ def test_exec_does_not_leak_fds(runtime, running):
     f = hh.parse_last_json(runtime.exec(b.id, ["/hull-helper", "facts"]).check().stdout)
     for fd, target in f["fds"].items():
         assert int(fd) <= 2, (fd, target)
+
+
+def test_exec_preserve_fds(runtime, running):
+    import subprocess
+    b, _ = running
+    p = os.path.join(b.path, "exec-fd.txt")
+    open(p, "w").close()
+    script = 'exec 3<"$1"; shift; exec "$@"'
+    argv = ["/bin/sh", "-c", script, "sh", p, runtime.binary, "--root", runtime.root, "exec",
+            "--preserve-fds", "1", b.id, "/hull-helper", "facts"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert f["fds"].get("3", "").endswith("exec-fd.txt"), f["fds"]

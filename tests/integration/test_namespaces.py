@@ -170,3 +170,29 @@ def test_join_wrong_ns_type_fails(runtime, bundle, make_netns):
     r = runtime.run(bundle)
     assert r.rc != 0
     assert hh.leftovers(runtime, bundle.id, bundle) == []
+
+
+def test_user_namespace_file_ownership(runtime, bundle):
+    userns_bundle(bundle)
+    d = bundle.rootfs_path("/data")
+    os.mkdir(d)
+    os.chown(d, 100000, 100000)
+    bundle.process["user"] = {"uid": 0, "gid": 0}
+    r = runtime.run_facts(bundle, ["write", "/data/f", "x"])
+    assert r["ok"]
+    st = os.stat(os.path.join(d, "f"))
+    assert (st.st_uid, st.st_gid) == (100000, 100000)
+    # a host-root file is "nobody" inside and not writable
+    bundle.process["args"] = ["/hull-helper", "write", "/etc/passwd", "x"]
+    rr = runtime.run(bundle)
+    assert rr.rc == 1 and hh.parse_last_json(rr.stdout)["errno"] in (13, 30)  # EACCES (or EROFS)
+
+
+def test_user_namespace_nonzero_container_user(runtime, bundle):
+    userns_bundle(bundle)
+    bundle.process["user"] = {"uid": 1000, "gid": 1000}
+    f = runtime.run_facts(bundle)
+    assert (f["uid"], f["gid"]) == (1000, 1000)
+    st = runtime.run_facts(bundle, ["read", "/proc/self/status"])
+    uid_line = [l for l in st["data"].splitlines() if l.startswith("Uid:")][0]
+    assert uid_line.split()[1] == "1000"

@@ -286,6 +286,24 @@ def test_signals_not_blocked_or_ignored(runtime, bundle):
     assert int(f["sig_ignored"], 16) == 0
 
 
+def test_callers_ignored_signals_not_inherited(runtime, bundle):
+    # A runtime started with SIGINT/SIGQUIT/SIGHUP ignored (a background job of a shell, nohup) must
+    # still give the container's process default dispositions, as runc does.
+    import signal
+    import subprocess
+    bundle.save()
+    runtime._remember(bundle.id, bundle)
+
+    def ignore():
+        for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+    r = subprocess.run([runtime.binary, "--root", runtime.root, "run", "--bundle", bundle.path, bundle.id],
+                       capture_output=True, text=True, timeout=30, preexec_fn=ignore, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert int(f["sig_ignored"], 16) == 0, f["sig_ignored"]
+
+
 def test_exec_failure_reports_path(runtime, make_bundle):
     b = make_bundle(["/does/not/exist"])
     r = runtime.run(b)

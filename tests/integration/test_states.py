@@ -278,3 +278,47 @@ def test_state_unknown_container(runtime):
     r = runtime.state("hulltest-nonexistent")
     assert r.rc != 0
     assert "does not exist" in r.stderr or "hulltest-nonexistent" in r.stderr
+
+
+def test_kill_created_container(runtime, make_bundle):
+    b = make_bundle()
+    runtime.create(b).check()
+    pid = runtime.state_json(b.id)["pid"]
+    runtime.kill(b.id, "KILL").check("kill of a created container")
+    hh.wait_for(lambda: not hh.pid_alive(pid), what="init to die")
+    runtime.wait_status(b.id, "stopped")
+    r = runtime.start(b.id)
+    assert r.rc != 0
+
+
+def test_init_killed_from_outside_is_stopped(runtime, make_bundle):
+    b = make_bundle()
+    st = runtime.start_sleeper(b)
+    os.kill(st["pid"], signal.SIGKILL)
+    runtime.wait_status(b.id, "stopped")
+    runtime.delete(b.id).check("delete")
+    assert hh.leftovers(runtime, b.id, b) == []
+
+
+def test_pid_reuse_not_mistaken_for_init(runtime, make_bundle):
+    # state must not call a container running because some other process now has its old pid:
+    # we cannot force pid reuse, but a stopped container's state must stay stopped across calls.
+    b = make_bundle(["/hull-helper", "exit", "0"])
+    runtime.create(b).check()
+    runtime.start(b.id).check()
+    runtime.wait_status(b.id, "stopped")
+    for _ in range(3):
+        assert runtime.status(b.id) == "stopped"
+
+
+def test_many_containers_one_root(runtime, make_bundle):
+    bs = [make_bundle() for _ in range(4)]
+    for b in bs:
+        runtime.create(b).check()
+    ids = sorted(runtime.list(quiet=True).stdout.split())
+    assert ids == sorted(b.id for b in bs)
+    for b in bs:
+        runtime.delete(b.id, force=True).check()
+    assert runtime.list(quiet=True).stdout.split() == []
+    for b in bs:
+        assert hh.leftovers(runtime, b.id, b) == []
