@@ -499,6 +499,32 @@ int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct hull_err **err)
 	return 0;
 }
 
+int cgroup_enter_self_v1(struct cgroup *cg, struct hull_err **err)
+{
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (cg->hier[i].dfd < 0 || cg->hier[i].v2)
+			continue;
+		/* "0" is the writing thread itself: the kernel then needs no global threadgroup lock. */
+		int r = cg_try_write(cg->hier[i].dfd, "tasks", "0");
+		if (r < 0)
+			return hull_err_set(err, -r, "cgroup: join %s%s (tasks)", cg->hier[i].mnt, cg->path);
+	}
+	return 0;
+}
+
+int cgroup_add_pid_v2(struct cgroup *cg, pid_t pid, struct hull_err **err)
+{
+	if (cg->unified < 0 || cg->hier[cg->unified].dfd < 0)
+		return 0;
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int r = cg_try_write(cg->hier[cg->unified].dfd, "cgroup.procs", buf);
+	if (r < 0)
+		return hull_err_set(err, -r, "cgroup: add pid %d to %s%s/cgroup.procs", (int)pid,
+				    cg->hier[cg->unified].mnt, cg->path);
+	return 0;
+}
+
 int cgroup_v2_fd(struct cgroup *cg)
 {
 	if (cg->unified < 0)
