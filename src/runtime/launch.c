@@ -151,8 +151,10 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
 	/* CLONE_INTO_CGROUP reaches the unified hierarchy only: on a hybrid host the v1 controllers (where the
-	 * limits live) still need cgroup_add_pid, so the direct entry is used on pure v2 hosts alone. */
-	int cgfd = L->cg && cgroup_detect(NULL) == CGROUP_LAYOUT_V2 ? cgroup_v2_fd(L->cg) : -1;
+	 * limits live) are joined by the child itself (launch_self_attach) or else by cgroup_add_pid, which
+	 * covers the unified one too. */
+	int cgfd = L->cg && (launch_self_attach(L) || cgroup_detect(NULL) == CGROUP_LAYOUT_V2) ? cgroup_v2_fd(L->cg)
+											     : -1;
 	if (cgfd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)cgfd;
@@ -300,7 +302,13 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 	if (pr->has_exec_cpu_affinity && pr->exec_cpu_affinity.initial &&
 	    process_set_exec_cpu_affinity(pid, pr->exec_cpu_affinity.initial, err) < 0)
 		goto fail;
-	if (L->cg && !into_cgroup) {
+	if (L->cg && launch_self_attach(L)) {
+		/* The child joins the v1 hierarchies itself before it reads MSG_GO. */
+		uint64_t t = trace_begin();
+		if (!into_cgroup && cgroup_add_pid_v2(L->cg, pid, err) < 0)
+			goto fail;
+		trace_end(t, "cgroup add pid %d (v2 only: the child joins v1 itself)", (int)pid);
+	} else if (L->cg && !into_cgroup) {
 		uint64_t t = trace_begin();
 		if (cgroup_add_pid(L->cg, pid, err) < 0)
 			goto fail;
