@@ -252,31 +252,17 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	/* First of all, so that nothing the child does (the namespaces it creates included) escapes the
-	 * cgroup. An error goes back once the parent listens for one (after MSG_GO). */
+	/* First of all, so that nothing the child does escapes the cgroup. An error goes back once the
+	 * parent listens for one (after MSG_GO). */
 	struct hull_err *join_err = NULL;
 	if (launch_self_attach(L)) {
 		uint64_t t = trace_begin();
 		if (cgroup_enter_self_v1(L->cg, &join_err) == 0)
 			trace_end(t, "cgroup join (the child itself, v1 tasks)");
 	}
-	uint64_t early = join_err ? 0 : launch_early_unshare(L);
-	int early_errno = 0;
-	if (early) {
-		uint64_t t = trace_begin();
-		if (unshare((int)early) < 0)
-			early_errno = errno;
-		else
-			trace_end(t, "unshare 0x%llx (while the parent joins the cgroup)", (unsigned long long)early);
-	}
 	wait_go(sock); /* an error goes back once the parent listens for one */
 	if (join_err)
 		child_fail(sock, join_err);
-	if (early_errno) {
-		errno = early_errno;
-		hull_err_sys(&err, "unshare 0x%llx", (unsigned long long)early);
-		child_fail(sock, err);
-	}
 	if (!L->plan.userns || L->is_exec)
 		prctl(PR_SET_DUMPABLE, 0);
 

@@ -146,7 +146,7 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = L->is_exec ? 0 : L->plan.clone_flags & ~launch_early_unshare(L);
+	ca.flags = L->is_exec ? 0 : L->plan.clone_flags;
 	ca.flags |= CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
@@ -304,10 +304,12 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 		goto fail;
 	if (L->cg && launch_self_attach(L)) {
 		/* The child joins the v1 hierarchies itself before it reads MSG_GO. */
-		uint64_t t = trace_begin();
-		if (!into_cgroup && cgroup_add_pid_v2(L->cg, pid, err) < 0)
-			goto fail;
-		trace_end(t, "cgroup add pid %d (v2 only: the child joins v1 itself)", (int)pid);
+		if (!into_cgroup && cgroup_v2_fd(L->cg) >= 0) {
+			uint64_t t = trace_begin();
+			if (cgroup_add_pid_v2(L->cg, pid, err) < 0)
+				goto fail;
+			trace_end(t, "cgroup add pid %d (v2; the child joins v1 itself)", (int)pid);
+		}
 	} else if (L->cg && !into_cgroup) {
 		uint64_t t = trace_begin();
 		if (cgroup_add_pid(L->cg, pid, err) < 0)
