@@ -260,9 +260,12 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if (cgroup_enter_self_v1(L->cg, &join_err) == 0)
 			trace_end(t, "cgroup join (the child itself, v1 tasks)");
 	}
-	wait_go(sock); /* an error goes back once the parent listens for one */
+	wait_go(sock);
 	if (join_err)
 		child_fail(sock, join_err);
+	/* A session of its own, as runc's init: ^C in the caller's terminal reaches the container once,
+	 * through the runtime's forwarding, not also directly through the shared process group. */
+	setsid();
 	if (!L->plan.userns || L->is_exec)
 		prctl(PR_SET_DUMPABLE, 0);
 
@@ -333,10 +336,10 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
 		child_fail(sock, err);
 
-	int listener;
-	bool seccomp_done;
-	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
-		child_fail(sock, err);
+	/* Everything that reads files or checks paths comes before the user switch and an early seccomp
+	 * filter (installed before dropping capabilities when noNewPrivileges is false, as runc does), so an
+	 * allowlist profile written for the workload cannot break the runtime's own steps (close_range,
+	 * openat2, getcwd). cwd is entered as root, as runc does. */
 	if (enter_cwd(proc->cwd, &err) < 0)
 		child_fail(sock, err);
 	char **env = process_build_env(proc->env, proc->n_env, proc->user.uid, &err);
@@ -350,6 +353,10 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	if (!path)
 		child_fail(sock, err);
 	if (process_cloexec_fds(2 + L->preserve_fds, &err) < 0)
+		child_fail(sock, err);
+	int listener;
+	bool seccomp_done;
+	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
 		child_fail(sock, err);
 
 	if (!L->is_exec) {
