@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,19 @@ static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, 
 		return hull_err_wrap(err, "process.capabilities");
 	trace_end(t, "caps, user %u:%u", (unsigned)proc->user.uid, (unsigned)proc->user.gid);
 	return 0;
+}
+
+/* Default dispositions and an empty mask for the container's process, as runc gives it: "ignore"
+ * survives execve, so a runtime started by nohup or as a shell's background job (SIGHUP, SIGINT,
+ * SIGQUIT ignored) must not pass that on. Raw syscalls: glibc refuses its internal signals 32 and 33. */
+static void reset_signals(void)
+{
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	uint64_t none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 }
 
 /* chdir(process.cwd) and check the result is inside the root: a cwd reached through a leaked fd or a
@@ -354,6 +368,7 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		child_fail(sock, err);
 	if (process_cloexec_fds(2 + L->preserve_fds, &err) < 0)
 		child_fail(sock, err);
+	reset_signals();
 	int listener;
 	bool seccomp_done;
 	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
