@@ -62,7 +62,7 @@ mount -t tmpfs -o mode=0700,size=256m hull-perf-bench "$W"
 mkdir -p "$W/rootfs/bin" "$W/rootfs/proc" "$W/rootfs/dev" "$W/rootfs/sys" "$W/rootfs/tmp" "$W/state"
 cp /bin/busybox "$W/rootfs/bin/busybox"
 for cmd in true sleep sh; do ln -s busybox "$W/rootfs/bin/$cmd"; done
-# crun from a read-only bind mount: with _LIBCONTAINER_CLONED_BINARY=1 it skips its memfd re-exec, which
+# crun from a read-only bind mount: with _LIBCONTAINER_CLONED_BINARY=1 it skips its re-exec of itself, which
 # valgrind cannot follow (used by the callgrind count only).
 touch "$W/crun-ro" && mount --bind /usr/bin/crun "$W/crun-ro" && mount -o remount,bind,ro "$W/crun-ro"
 cc -O2 -static -o "$W/timeit" "$HERE/lib/timeit.c"
