@@ -357,7 +357,7 @@ class Bench:
         ("parse config.json (+ plan)", r"^parse config\.json", "parent"),
         ("state dir: mkdir, lock, config copy, fifos", r"^state dir ", "parent"),
         ("cgroup: mkdir in 9 v1 hierarchies, cpuset, device rules", r"^cgroup /", "parent"),
-        ("clone3 into new pid, net, mnt, ipc, uts namespaces", r"^clone3 ", "parent"),
+        ("clone3 into new pid, net, mnt, ipc, uts namespaces", r"^clone3? ", "parent"),
         ("cgroup attach by the parent: cgroup.procs", r"^cgroup add pid", "parent"),
         ("init: cgroup join by the init itself: tasks \"0\"", r"^cgroup join \(the child", "child"),
         ("init: rootfs prepare (mounts, devices)", r"^rootfs prepare", "child"),

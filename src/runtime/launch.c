@@ -168,7 +168,8 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 		cgfd = -1;
 		r = syscall(SYS_clone3, &ca, sizeof(ca));
 	}
-	if (r < 0 && errno == ENOSYS && cgfd < 0) {
+	bool legacy = r < 0 && errno == ENOSYS && cgfd < 0;
+	if (legacy) {
 		/* clone3 filtered away (docker's default seccomp profile answers ENOSYS, so does valgrind):
 		 * clone(2) does the same with these flags, the pidfd coming back through parent_tid. */
 		r = syscall(SYS_clone, (unsigned long)ca.flags | SIGCHLD, NULL, pidfd, NULL, NULL);
@@ -180,8 +181,8 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 	if (r == 0)
 		return 0;
 	*into_cgroup = cgfd >= 0;
-	trace_end(t, "clone3 flags 0x%llx%s -> pid %ld", (unsigned long long)ca.flags,
-		  cgfd >= 0 ? " into cgroup" : "", r);
+	trace_end(t, "%s flags 0x%llx%s -> pid %ld", legacy ? "clone (clone3: ENOSYS)" : "clone3",
+		  (unsigned long long)ca.flags, cgfd >= 0 ? " into cgroup" : "", r);
 	return (pid_t)r;
 }
 
