@@ -673,16 +673,22 @@ int cgroup_kill(struct cgroup *cg, int sig, struct hull_err **err)
 
 /* ---- destroy ---- */
 
+/* One rmdir, traced: 0 when done or already gone, else -1 with errno. */
+static int rmdir_traced(int parent, const char *name)
+{
+	uint64_t t = trace_begin();
+	if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
+		trace_end(t, "cgroup rmdir %s", name);
+		return 0;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
 static int rmdir_retry(int parent, const char *name)
 {
 	/* EBUSY while the last processes are still exiting: a short backoff (~0.6 s in all). */
 	for (int delay_ms = 10;; delay_ms *= 2) {
-		uint64_t t = trace_begin();
-		if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
-			trace_end(t, "cgroup rmdir %s", name);
-			return 0;
-		}
-		if (errno == ENOENT)
+		if (rmdir_traced(parent, name) == 0)
 			return 0;
 		if (errno != EBUSY || delay_ms > 320)
 			return -1;
@@ -696,12 +702,7 @@ static int rmdir_tree(int parent, const char *name, int depth)
 {
 	/* A container's cgroup rarely has sub-cgroups: try the rmdir before listing the directory (v1
 	 * directories list every control file, ~30 in memory). */
-	uint64_t t = trace_begin();
-	if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
-		trace_end(t, "cgroup rmdir %s", name);
-		return 0;
-	}
-	if (errno == ENOENT)
+	if (rmdir_traced(parent, name) == 0)
 		return 0;
 	_cleanup_fd_ int dfd = open_dir_at(parent, name);
 	if (dfd < 0)
