@@ -5,6 +5,7 @@
  * `create` prints it and rolls back; after the start signal only stderr is left.
  */
 #include "runtime/rterr.h"
+#include "cgroup/cgroup.h"
 #include "runtime/caps.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
@@ -265,7 +266,17 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	/* First of all, so that nothing the child does escapes the cgroup. An error goes back once the
+	 * parent listens for one (after MSG_GO). */
+	struct hull_err *join_err = NULL;
+	if (launch_self_attach(L)) {
+		uint64_t t = trace_begin();
+		if (cgroup_enter_self_v1(L->cg, &join_err) == 0)
+			trace_end(t, "cgroup join (the child itself, v1 tasks)");
+	}
 	wait_go(sock);
+	if (join_err)
+		child_fail(sock, join_err);
 	/* A session of its own, as runc's init: ^C in the caller's terminal reaches the container once,
 	 * through the runtime's forwarding, not also directly through the shared process group. */
 	setsid();
@@ -302,13 +313,18 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if (rootfs_prepare(s, &ro, &err) < 0)
 			child_fail(sock, err);
 		trace_end(t, "rootfs prepare (%zu mounts)", s->n_mounts);
-		if (launch_send(sock, MSG_HOOKS, NULL, -1) < 0)
-			_exit(1);
-		int type = launch_recv(sock, &state, NULL);
-		if (type != MSG_HOOKS_DONE)
-			_exit(1);
-		if (hooks_run_kind(s, HOOK_CREATE_CONTAINER, state, &err) < 0)
-			child_fail(sock, err);
+		/* The round trip to the parent only when a hook wants it (runtime hooks) or wants the state it
+		 * brings back (container hooks): on a busy machine each one costs a wake-up of both sides. */
+		if (s->n_hooks[HOOK_PRESTART] || s->n_hooks[HOOK_CREATE_RUNTIME] ||
+		    s->n_hooks[HOOK_CREATE_CONTAINER] || s->n_hooks[HOOK_START_CONTAINER]) {
+			if (launch_send(sock, MSG_HOOKS, NULL, -1) < 0)
+				_exit(1);
+			int type = launch_recv(sock, &state, NULL);
+			if (type != MSG_HOOKS_DONE)
+				_exit(1);
+			if (hooks_run_kind(s, HOOK_CREATE_CONTAINER, state, &err) < 0)
+				child_fail(sock, err);
+		}
 		if (s->linux_ && s->linux_->n_sysctl &&
 		    process_apply_sysctl(s->linux_->sysctl, s->linux_->n_sysctl, &err) < 0)
 			child_fail(sock, err);
@@ -397,10 +413,12 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	}
 	if (L->seccomp && !seccomp_done) {
 		int unused;
+		uint64_t ts = trace_begin();
 		if (seccomp_install(L->seccomp, &unused, &err) < 0) {
 			hull_err_wrap(&err, "linux.seccomp");
 			child_fail(sock, err);
 		}
+		trace_end(ts, "seccomp install (%zu instructions)", L->seccomp->len);
 	}
 	uint64_t t = trace_begin();
 	trace_end(t, "execve %s", path);

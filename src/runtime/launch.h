@@ -48,6 +48,16 @@ struct launch {
  * process has execve'd. On failure the child is killed and reaped and *err holds its message. */
 int launch_spawn(struct launch *L, struct hull_err **err);
 
+/* Does the child join the cgroup's v1 hierarchies itself (cgroup_enter_self_v1, first thing after clone),
+ * instead of the parent writing its pid to cgroup.procs? Not when it creates a user namespace (its
+ * credentials there are not the parent's) nor when process.execCPUAffinity.final must follow the join. */
+static inline bool launch_self_attach(const struct launch *L)
+{
+	if (!L->cg || (!L->is_exec && L->plan.new_userns))
+		return false;
+	return !(L->proc->has_exec_cpu_affinity && L->proc->exec_cpu_affinity.final);
+}
+
 /* Child side (init.c): never returns. */
 _Noreturn void launch_child(struct launch *L, int sock);
 
