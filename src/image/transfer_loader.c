@@ -12,7 +12,6 @@
 #include "util/log.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,7 +31,7 @@ static char *library_path(struct hull_err **err)
 	exe[n] = 0;
 	char *slash = strrchr(exe, '/');
 	if (exe[0] != '/' || !slash)
-		return hull_err_set(err, ENOENT, "cannot locate " IMAGE_TRANSFER_LIB ": the running binary is \"%s\"",
+		return hull_err_set(err, 0, "cannot locate " IMAGE_TRANSFER_LIB ": the running binary is \"%s\"",
 				    exe), NULL;
 	*slash = 0;
 	return xasprintf("%s/" IMAGE_TRANSFER_LIB, exe);
@@ -46,12 +45,12 @@ static int check_library(int fd, const char *path, struct hull_err **err)
 	if (stat("/proc/self/exe", &self) < 0)
 		return hull_err_sys(err, "stat /proc/self/exe");
 	if (!S_ISREG(st.st_mode))
-		return hull_err_set(err, EPERM, "%s: not a regular file", path);
+		return hull_err_set(err, 0, "%s: not a regular file", path);
 	if (st.st_uid != 0 && st.st_uid != self.st_uid)
-		return hull_err_set(err, EPERM, "%s: owned by uid %u, neither root nor the owner of hull (uid %u): refusing "
+		return hull_err_set(err, 0, "%s: owned by uid %u, neither root nor the owner of hull (uid %u): refusing "
 				    "to load it", path, (unsigned)st.st_uid, (unsigned)self.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return hull_err_set(err, EPERM, "%s: writable by group or others (mode %04o): refusing to load it", path,
+		return hull_err_set(err, 0, "%s: writable by group or others (mode %04o): refusing to load it", path,
 				    (unsigned)(st.st_mode & 07777));
 	return 0;
 }
@@ -77,17 +76,17 @@ const struct image_transfer *image_transfer(struct hull_err **err)
 	void *h = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *e = dlerror();
-		hull_err_set(err, ENOEXEC, "%s: %s", path, e ? e : "dlopen failed");
+		hull_err_set(err, 0, "%s: %s", path, e ? e : "dlopen failed");
 		return NULL;
 	}
 	const struct image_transfer *tr = dlsym(h, IMAGE_TRANSFER_SYMBOL);
 	if (!tr) {
-		hull_err_set(err, ENOEXEC, "%s: no symbol " IMAGE_TRANSFER_SYMBOL, path);
+		hull_err_set(err, 0, "%s: no symbol " IMAGE_TRANSFER_SYMBOL, path);
 		dlclose(h);
 		return NULL;
 	}
 	if (!tr->build_id || strcmp(tr->build_id, HULL_BUILD_ID) != 0 || tr->size != sizeof(*tr)) {
-		hull_err_set(err, ENOEXEC, "%s: from another build of hull (build %.12s, this hull %.12s): install the "
+		hull_err_set(err, 0, "%s: from another build of hull (build %.12s, this hull %.12s): install the "
 			     "library built with this binary", path, tr->build_id ? tr->build_id : "?", HULL_BUILD_ID);
 		dlclose(h);
 		return NULL;

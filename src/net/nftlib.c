@@ -3,7 +3,6 @@
 #include "util/log.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,7 +18,7 @@ const struct nftlib *nftlib_get(struct hull_err **err)
 	void *h = dlopen(NFTLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *e = dlerror();
-		return hull_err_set(err, ENOENT, "nftables: %s", e ? e : "cannot load " NFTLIB_SONAME), NULL;
+		return hull_err_set(err, 0, "nftables: %s", e ? e : "cannot load " NFTLIB_SONAME), NULL;
 	}
 	static const struct {
 		const char *name;
@@ -37,7 +36,7 @@ const struct nftlib *nftlib_get(struct hull_err **err)
 		void *f = dlsym(h, syms[i].name);
 		if (!f) {
 			dlclose(h);
-			return hull_err_set(err, ENOENT, "nftables: " NFTLIB_SONAME ": no symbol %s", syms[i].name), NULL;
+			return hull_err_set(err, 0, "nftables: " NFTLIB_SONAME ": no symbol %s", syms[i].name), NULL;
 		}
 		*(void **)((char *)&lib + syms[i].off) = f;
 	}
