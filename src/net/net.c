@@ -109,11 +109,8 @@ int net_sync(const char *root, struct hull_err **err)
 	script = net_nft_script(nets, n_nets, cs, n_cs);
 	/* Nothing to remove and nothing to add (--network none, host): no nftables transaction at all. */
 	bool idle = !strchr(script, '{');
-	if (idle) {
-		_cleanup_free_ char *cur = net_nft_list(NULL);
-		if (cur && !*cur)
-			script[0] = 0;
-	}
+	if (idle && net_nft_table_present() == 0)
+		script[0] = 0;
 	if (*script && net_nft_run(script, err) < 0)
 		goto out;
 	/* Bridges stay while their network exists, as docker0 does: deleting one costs tens of milliseconds

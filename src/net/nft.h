@@ -19,6 +19,9 @@
 char *net_nft_script(const struct net_network *nets, size_t n_nets, const struct net_container *cs, size_t n_cs);
 /* Run an nft script through libnftables. */
 int net_nft_run(const char *script, struct hull_err **err);
+/* Is `table ip hull` in the kernel? 1 yes, 0 no, -1 cannot tell. Asks netlink directly (nft_probe.c):
+ * libnftables is not loaded. */
+int net_nft_table_present(void);
 /* `nft list table ip hull` as text (heap); "" when the table does not exist. */
 char *net_nft_list(struct hull_err **err);
 
