@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -59,7 +61,36 @@ static int become_ns_root(struct hull_err **err)
 	return 0;
 }
 
-static int enter_namespaces(struct launch *L, struct hull_err **err)
+/* After unshare(CLONE_NEWPID) inside a joined user namespace: fork the real init into the new pid
+ * namespace as a sibling (CLONE_PARENT: the runtime stays its parent and can wait for it), tell the
+ * runtime its pid, and let the first process exit. */
+static int fork_into_pid_ns(int sock, struct hull_err **err)
+{
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return hull_err_sys(err, "pipe");
+	struct clone_args ca = { .flags = CLONE_PARENT };
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r < 0)
+		return hull_err_sys(err, "fork into the new pid namespace");
+	if (r == 0) {
+		char c;
+		close(gate[1]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not inherited across fork */
+		/* getppid() is 0 from inside the new pid namespace: the gate tells the runtime is alive. */
+		if (read(gate[0], &c, 1) != 1)
+			_exit(1);
+		close(gate[0]);
+		return 0;
+	}
+	char pid[32];
+	snprintf(pid, sizeof(pid), "%ld", r);
+	if (launch_send(sock, MSG_PID, pid, -1) < 0 || write(gate[1], "1", 1) != 1)
+		_exit(1);
+	_exit(0);
+}
+
+static int enter_namespaces(struct launch *L, int sock, struct hull_err **err)
 {
 	struct launch_plan *p = &L->plan;
 	for (size_t i = 0; i < p->n_joins; i++) {
@@ -83,6 +114,8 @@ static int enter_namespaces(struct launch *L, struct hull_err **err)
 			return hull_err_sys(err, "unshare 0x%x", later);
 		trace_end(t, "unshare 0x%x", later);
 	}
+	if (p->fork_for_pid && fork_into_pid_ns(sock, err) < 0)
+		return -1;
 	if (p->unshare_flags & CLONE_NEWTIME) {
 		/* The init enters the new time namespace at its execve: offsets must be in place before. */
 		if (unshare(CLONE_NEWTIME) < 0)
@@ -230,7 +263,7 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if ((L->exec_ns_flags & CLONE_NEWUSER) && become_ns_root(&err) < 0)
 			child_fail(sock, err);
 		close(L->exec_pidfd);
-	} else if (enter_namespaces(L, &err) < 0) {
+	} else if (enter_namespaces(L, sock, &err) < 0) {
 		child_fail(sock, err);
 	}
 

@@ -200,6 +200,20 @@ static int handshake(struct launch *L, int sock, struct hull_err **err)
 		switch (type) {
 		case MSG_ERROR:
 			return rt_err(err, 0, "%s", payload);
+		case MSG_PID: {
+			/* The init forked into its pid namespace (CLONE_PARENT: still our child); the first
+			 * process exits. */
+			pid_t init = (pid_t)atoi(payload);
+			int init_fd = (int)syscall(SYS_pidfd_open, init, 0);
+			if (init <= 0 || init_fd < 0)
+				return hull_err_sys(err, "container init %d", (int)init);
+			while (waitpid(L->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			close(L->pidfd);
+			L->pid = init;
+			L->pidfd = init_fd;
+			break;
+		}
 		case MSG_HOOKS: {
 			_cleanup_free_ char *state = L->state_json(L->state_arg, L->pid, "creating");
 			uint64_t t = trace_begin();

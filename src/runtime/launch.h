@@ -58,6 +58,7 @@ enum launch_msg {
 	MSG_HOOKS_DONE,    /* P→C: payload = state JSON for createContainer/startContainer hooks */
 	MSG_READY,         /* C→P: waiting for start (optional SCM_RIGHTS: seccomp listener) */
 	MSG_ERROR,         /* C→P: payload = error message */
+	MSG_PID,           /* C→P: payload = host pid of the forked init (plan.fork_for_pid) */
 };
 int launch_send(int sock, enum launch_msg type, const char *payload, int fd);
 /* Returns the type, 0 on EOF, -1 on error; *payload malloc'd (NUL-terminated) or NULL; *fd or -1. */

@@ -94,15 +94,14 @@ int plan_build(const struct spec *s, struct launch_plan *p, struct hull_err **er
 	for (int t = 0; t < NS_TYPE_COUNT; t++) {
 		if (!ns[t] || (ns[t]->path && *ns[t]->path))
 			continue;
-		if (t == NS_CGROUP || t == NS_TIME || (user_joined && t != NS_PID))
+		if (t == NS_CGROUP || t == NS_TIME || user_joined)
 			p->unshare_flags |= ns_flags[t];
 		else
 			p->clone_flags |= (uint64_t)ns_flags[t];
 	}
-	if (user_joined && ns[NS_PID] && !(ns[NS_PID]->path && *ns[NS_PID]->path))
-		return rt_err(err, EINVAL, "config.json: linux.namespaces: a new pid namespace cannot be "
-				    "created inside a joined user namespace (%s) by this runtime: give the pid "
-				    "namespace a path too, or create the user namespace", ns[NS_USER]->path);
+	/* Namespaces owned by a joined user ns are created after joining it; a pid namespace only takes
+	 * children, so the init forks once into it (the one case with a second process). */
+	p->fork_for_pid = user_joined && (p->unshare_flags & CLONE_NEWPID);
 
 	size_t nu = l ? l->n_uid_mappings : 0, ng = l ? l->n_gid_mappings : 0;
 	if (p->new_userns && (nu == 0 || ng == 0))

@@ -30,6 +30,7 @@ struct launch_plan {
 	bool new_userns;          /* the parent writes uid/gid maps */
 	bool userns;              /* the container is in a user ns other than the caller's */
 	bool time_offsets;        /* write /proc/self/timens_offsets after unshare(CLONE_NEWTIME) */
+	bool fork_for_pid;        /* new pid ns inside a joined user ns: the init unshares it and forks */
 	unsigned ns_mask;         /* namespaces the container has of its own (bit = enum spec_ns_type) */
 };
 

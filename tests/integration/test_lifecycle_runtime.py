@@ -476,3 +476,26 @@ def test_lifecycle_memory_policy(runtime, make_bundle):
     r = runtime.run(b)
     assert r.rc == 0, r.stderr
     assert "interleave:0" in r.stdout
+
+
+def test_lifecycle_join_user_ns_with_new_pid_ns(runtime, make_bundle):
+    """A container joining another's user namespace (as CRI does for pods with user namespaces) still
+    gets pid, mount, net, ipc and uts namespaces of its own, owned by that user namespace."""
+    maps = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    a = make_bundle(["/hull-helper", "sleep", "30"])
+    a.add_namespace("user")
+    a.linux["uidMappings"], a.linux["gidMappings"] = maps, maps
+    subprocess.run(["chown", "-R", "100000:100000", a.rootfs], check=True)
+    sa = runtime.start_sleeper(a)
+    b = make_bundle(["/hull-helper", "facts"])
+    b.add_namespace("user", "/proc/%d/ns/user" % sa["pid"])
+    subprocess.run(["chown", "-R", "100000:100000", b.rootfs], check=True)
+    r = runtime.run(b)
+    assert r.rc == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert f["pid"] == 1 and f["uid"] == 0
+    assert f["ns"]["user"] == hh.ns_inode(sa["pid"], "user")
+    for ns in ("pid", "mnt", "net", "ipc", "uts"):
+        assert f["ns"][ns] != hh.ns_inode(sa["pid"], ns), ns
+        assert f["ns"][ns] != hh.ns_inode(os.getpid(), ns), ns
+    _leftovers_none(runtime, b.id, b)

@@ -109,18 +109,23 @@ static void test_joins_user_first(void **state)
 	assert_true(p.userns);
 }
 
-static void test_new_pid_in_joined_userns_refused(void **state)
+static void test_new_pid_in_joined_userns_forks(void **state)
 {
 	struct spec s;
 	struct spec_linux l;
 	nss[0] = (struct spec_namespace){ .type = NS_USER, .path = "/proc/1/ns/user" };
 	nss[1] = (struct spec_namespace){ .type = NS_PID };
-	make_spec(&s, &l, 2);
+	nss[2] = (struct spec_namespace){ .type = NS_MOUNT };
+	make_spec(&s, &l, 3);
 	struct launch_plan p;
-	struct hull_err *err = NULL;
-	assert_int_equal(plan_build(&s, &p, &err), -1);
-	assert_non_null(strstr(err->msg, "linux.namespaces"));
-	hull_err_free(err);
+	assert_int_equal(plan_build(&s, &p, NULL), 0);
+	/* owned by the joined user ns: created after setns(user), the pid ns through a fork */
+	assert_int_equal(p.clone_flags, 0);
+	assert_int_equal(p.unshare_flags, CLONE_NEWPID | CLONE_NEWNS);
+	assert_true(p.fork_for_pid);
+	nss[1] = (struct spec_namespace){ .type = NS_PID, .path = "/proc/1/ns/pid" };
+	assert_int_equal(plan_build(&s, &p, NULL), 0);
+	assert_false(p.fork_for_pid);
 }
 
 static void test_time_offsets_need_time_ns(void **state)
@@ -232,7 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_namespaces),  cmocka_unit_test(test_user_namespace_needs_maps),
 		cmocka_unit_test(test_maps_without_userns), cmocka_unit_test(test_joins_user_first),
-		cmocka_unit_test(test_new_pid_in_joined_userns_refused), cmocka_unit_test(test_time_offsets_need_time_ns),
+		cmocka_unit_test(test_new_pid_in_joined_userns_forks), cmocka_unit_test(test_time_offsets_need_time_ns),
 		cmocka_unit_test(test_sysctl_needs_own_namespace), cmocka_unit_test(test_signals),         cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_state_json_and_time),
 	};
