@@ -88,6 +88,10 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) integration
 
+# Side by side with crun and runc (root; a few minutes; not part of check). RUNS=, ROUNDS=, CASES= pass through.
+bench: all
+	bench/runtime.sh $(BUILD)
+
 demo: deps
 	$(MAKE) all
 	@tests/demo.sh $(abspath $(BUILD))

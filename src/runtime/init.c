@@ -251,7 +251,21 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	wait_go(sock);
+	uint64_t early = launch_early_unshare(L);
+	int early_errno = 0;
+	if (early) {
+		uint64_t t = trace_begin();
+		if (unshare((int)early) < 0)
+			early_errno = errno;
+		else
+			trace_end(t, "unshare 0x%llx (while the parent joins the cgroup)", (unsigned long long)early);
+	}
+	wait_go(sock); /* an error goes back once the parent listens for one */
+	if (early_errno) {
+		errno = early_errno;
+		hull_err_sys(&err, "unshare 0x%llx", (unsigned long long)early);
+		child_fail(sock, err);
+	}
 	if (!L->plan.userns || L->is_exec)
 		prctl(PR_SET_DUMPABLE, 0);
 
@@ -285,13 +299,18 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if (rootfs_prepare(s, &ro, &err) < 0)
 			child_fail(sock, err);
 		trace_end(t, "rootfs prepare (%zu mounts)", s->n_mounts);
-		if (launch_send(sock, MSG_HOOKS, NULL, -1) < 0)
-			_exit(1);
-		int type = launch_recv(sock, &state, NULL);
-		if (type != MSG_HOOKS_DONE)
-			_exit(1);
-		if (hooks_run_kind(s, HOOK_CREATE_CONTAINER, state, &err) < 0)
-			child_fail(sock, err);
+		/* The round trip to the parent only when a hook wants it (runtime hooks) or wants the state it
+		 * brings back (container hooks): on a busy machine each one costs a wake-up of both sides. */
+		if (s->n_hooks[HOOK_PRESTART] || s->n_hooks[HOOK_CREATE_RUNTIME] ||
+		    s->n_hooks[HOOK_CREATE_CONTAINER] || s->n_hooks[HOOK_START_CONTAINER]) {
+			if (launch_send(sock, MSG_HOOKS, NULL, -1) < 0)
+				_exit(1);
+			int type = launch_recv(sock, &state, NULL);
+			if (type != MSG_HOOKS_DONE)
+				_exit(1);
+			if (hooks_run_kind(s, HOOK_CREATE_CONTAINER, state, &err) < 0)
+				child_fail(sock, err);
+		}
 		if (s->linux_ && s->linux_->n_sysctl &&
 		    process_apply_sysctl(s->linux_->sysctl, s->linux_->n_sysctl, &err) < 0)
 			child_fail(sock, err);
@@ -375,10 +394,12 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	}
 	if (L->seccomp && !seccomp_done) {
 		int unused;
+		uint64_t ts = trace_begin();
 		if (seccomp_install(L->seccomp, &unused, &err) < 0) {
 			hull_err_wrap(&err, "linux.seccomp");
 			child_fail(sock, err);
 		}
+		trace_end(ts, "seccomp install (%zu instructions)", L->seccomp->len);
 	}
 	uint64_t t = trace_begin();
 	trace_end(t, "execve %s", path);

@@ -146,7 +146,7 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = L->is_exec ? 0 : L->plan.clone_flags;
+	ca.flags = L->is_exec ? 0 : L->plan.clone_flags & ~launch_early_unshare(L);
 	ca.flags |= CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
@@ -165,6 +165,11 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
 		cgfd = -1;
 		r = syscall(SYS_clone3, &ca, sizeof(ca));
+	}
+	if (r < 0 && errno == ENOSYS && cgfd < 0) {
+		/* clone3 filtered away (docker's default seccomp profile answers ENOSYS, so does valgrind):
+		 * clone(2) does the same with these flags, the pidfd coming back through parent_tid. */
+		r = syscall(SYS_clone, (unsigned long)ca.flags | SIGCHLD, NULL, pidfd, NULL, NULL);
 	}
 	if (r < 0) {
 		hull_err_sys(err, "clone3");
