@@ -324,7 +324,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (!(rb.cg = cgroup_open(NULL, cg_path, true, err)))
 		goto out;
 	rb.cg_made = true;
-	if (spec->linux_->has_resources && cgroup_apply(rb.cg, &spec->linux_->resources, false, err) < 0)
+	if (cgroup_apply(rb.cg, spec->linux_->has_resources ? &spec->linux_->resources : NULL, false, err) < 0)
 		goto out;
 	L.cg = rb.cg;
 	trace_end(t, "cgroup %s", cg_path);
