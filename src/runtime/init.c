@@ -154,6 +154,26 @@ static int apply_process_attrs(const struct spec_process *proc, struct hull_err 
 	return 0;
 }
 
+/* Dispositions set to SIG_IGN and the signal mask survive execve: a runtime started from nohup or a
+ * shell's background job would hand its ignored SIGHUP/SIGINT/SIGQUIT to the container. runc gives the
+ * process default dispositions and an empty mask; so do we (handlers are reset by execve itself). */
+static void reset_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler == SIG_IGN) {
+			sa.sa_handler = SIG_DFL;
+			sa.sa_flags = 0;
+			sigaction(sig, &sa, NULL);
+		}
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Caps, user, no_new_privs and (early) seccomp. *listener gets the notify fd when installed here. */
 static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, struct hull_err **err)
 {
@@ -336,6 +356,7 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
 		child_fail(sock, err);
 
+	reset_signals();
 	int listener;
 	bool seccomp_done;
 	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)

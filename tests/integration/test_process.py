@@ -309,3 +309,22 @@ def test_exec_failure_reports_path(runtime, make_bundle):
     r = runtime.run(b)
     assert r.rc != 0
     assert "/does/not/exist" in r.stderr
+
+
+def test_exec_callers_ignored_signals_not_inherited(runtime, make_bundle):
+    # The same for `exec`: the exec'd process gets default dispositions and an empty mask.
+    import signal
+    import subprocess
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    runtime.run(b, detach=True).check("run -d")
+
+    def ignore():
+        for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    r = subprocess.run([runtime.binary, "--root", runtime.root, "exec", b.id, "/hull-helper", "facts"],
+                       capture_output=True, text=True, timeout=30, preexec_fn=ignore, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert int(f["sig_ignored"], 16) == 0, f["sig_ignored"]
+    assert int(f["sig_blocked"], 16) == 0, f["sig_blocked"]
