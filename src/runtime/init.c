@@ -286,6 +286,9 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		hull_err_sys(&err, "unshare 0x%llx", (unsigned long long)early);
 		child_fail(sock, err);
 	}
+	/* A session of its own, as runc's init: ^C in the caller's terminal reaches the container once,
+	 * through the runtime's forwarding, not also directly through the shared process group. */
+	setsid();
 	if (!L->plan.userns || L->is_exec)
 		prctl(PR_SET_DUMPABLE, 0);
 

@@ -499,3 +499,10 @@ def test_lifecycle_join_user_ns_with_new_pid_ns(runtime, make_bundle):
         assert f["ns"][ns] != hh.ns_inode(sa["pid"], ns), ns
         assert f["ns"][ns] != hh.ns_inode(os.getpid(), ns), ns
     _leftovers_none(runtime, b.id, b)
+
+
+def test_lifecycle_init_has_own_session(rt, bundle):
+    """The init leads a session of its own (runc does setsid too), so a terminal's ^C reaches it once,
+    through the runtime's signal forwarding."""
+    f = rt.run_facts(bundle)
+    assert f["pid"] == 1 and f["sid"] == 1 and f["pgid"] == 1
