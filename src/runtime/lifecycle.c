@@ -321,6 +321,10 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (!(cg_path = cgroup_resolve_path(spec->linux_->cgroups_path, o->id, err)))
 		goto out;
 	st->cgroup_path = xstrdup(cg_path);
+	/* From here `state` says "creating" (and a crash leaves a record delete understands). */
+	st->creating = true;
+	if (container_state_save(c, err) < 0)
+		goto out;
 	if (!(rb.cg = cgroup_open(NULL, cg_path, true, err)))
 		goto out;
 	rb.cg_made = true;
@@ -364,6 +368,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		*o->console_master = m;
 	}
 	t = trace_begin();
+	st->creating = false;
 	if (container_state_save(c, err) < 0)
 		goto out;
 	if (o->pid_file && write_pid_file(o->pid_file, L.pid, err) < 0)

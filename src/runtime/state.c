@@ -74,8 +74,21 @@ bool container_pid_alive(pid_t pid, unsigned long long start)
 	return now != 0 && now == start;
 }
 
+/* Is a create still running on this container (it holds the lock)? */
+static bool create_in_progress(const struct container *c)
+{
+	if (c->locked)
+		return false; /* we got the lock: whoever wrote "creating" is gone */
+	_cleanup_fd_ int fd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return false;
+	return errno == EWOULDBLOCK;
+}
+
 enum container_status container_status(const struct container *c)
 {
+	if (c->st.creating)
+		return create_in_progress(c) ? STATUS_CREATING : STATUS_STOPPED;
 	if (!container_pid_alive(c->st.pid, c->st.pid_start))
 		return STATUS_STOPPED;
 	struct stat sb;
@@ -130,6 +143,7 @@ static int state_read(struct container *c, const char *id, struct hull_err **err
 	st->cgroup_path = json_str_dup(priv, "cgroupPath");
 	st->owner = (uid_t)json_integer_value(json_object_get(priv, "owner"));
 	st->ns_mask = (unsigned)json_integer_value(json_object_get(priv, "nsMask"));
+	st->creating = json_is_true(json_object_get(priv, "creating"));
 	json_t *ann = json_object_get(o, "annotations");
 	if (json_is_object(ann) && json_object_size(ann)) {
 		st->annotations = xcalloc(json_object_size(ann), sizeof(*st->annotations));
@@ -249,6 +263,8 @@ int container_state_save(const struct container *c, struct hull_err **err)
 		json_object_set_new(priv, "cgroupPath", json_string(st->cgroup_path));
 	json_object_set_new(priv, "owner", json_integer(st->owner));
 	json_object_set_new(priv, "nsMask", json_integer(st->ns_mask));
+	if (st->creating)
+		json_object_set_new(priv, "creating", json_true());
 	json_object_set_new(o, "hull", priv);
 	char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(o);

@@ -36,6 +36,9 @@ struct container_state {
 	struct spec_kv *annotations; size_t n_annotations;
 	/* Namespaces the container created (bit i = enum spec_ns_type i): exec joins the init's. */
 	unsigned ns_mask;
+	/* Written by create before anything else exists: status "creating" while create holds the lock,
+	 * "stopped" (remains to delete) if it died. */
+	bool creating;
 };
 
 /* A container opened by id. `dirfd` is the state dir, flock'ed exclusively when `locked`. */

@@ -506,3 +506,23 @@ def test_lifecycle_init_has_own_session(rt, bundle):
     through the runtime's signal forwarding."""
     f = rt.run_facts(bundle)
     assert f["pid"] == 1 and f["sid"] == 1 and f["pgid"] == 1
+
+
+def test_lifecycle_state_creating(runtime, make_bundle):
+    """While create runs (here: a slow prestart hook) `state` and `list` say "creating" (runtime.md)."""
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    hook = b.write_script("slow.sh", "cat >/dev/null; sleep 1\n")
+    b.add_hook("prestart", hook)
+    b.save()
+    runtime._remember(b.id, b)
+    with open(os.path.join(b.path, "create.err"), "w") as err:
+        p = subprocess.Popen([runtime.binary, "--root", runtime.root, "create", "--bundle", b.path, b.id],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            hh.wait_for(lambda: runtime.status(b.id) == "creating", timeout=5, what="status creating")
+            assert b.id in runtime.list().check("list").stdout
+            assert p.wait(timeout=20) == 0
+        finally:
+            if p.poll() is None:
+                p.kill()
+    assert runtime.status(b.id) == "created"

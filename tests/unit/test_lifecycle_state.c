@@ -109,6 +109,25 @@ static void test_round_trip_and_status(void **state)
 	container_close(c);
 }
 
+static void test_creating(void **state)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/mid-create", root);
+	assert_int_equal(mkdir(path, 0711), 0);
+	int holder = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct container c = { .dirfd = holder };
+	c.st = (struct container_state){ .id = "mid-create", .bundle = "/b", .creating = true };
+	assert_int_equal(container_state_save(&c, NULL), 0);
+	assert_int_equal(flock(holder, LOCK_EX), 0); /* the create still running */
+	struct container *o = container_open(root, "mid-create", false, NULL);
+	assert_non_null(o);
+	assert_true(o->st.creating);
+	assert_int_equal(container_status(o), STATUS_CREATING);
+	close(holder); /* the create died */
+	assert_int_equal(container_status(o), STATUS_STOPPED);
+	container_close(o);
+}
+
 static void test_lock(void **state)
 {
 	make_container("locked", 0, 0, false);
@@ -149,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_and_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_creating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
