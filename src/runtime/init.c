@@ -206,16 +206,27 @@ static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, 
 }
 
 /* chdir(process.cwd) and check the result is inside the root: a cwd reached through a leaked fd or a
- * path outside the root shows up as "(unreachable)" or fails (CVE-2024-21626). */
-static int enter_cwd(const char *cwd, struct hull_err **err)
+ * path outside the root shows up as "(unreachable)" or fails (CVE-2024-21626). The first try runs as the
+ * container's root, before the user switch and before an early seccomp filter (whose profile may deny
+ * getcwd); as runc, a chdir refused there (EACCES/EPERM) returns 1 to be retried as the user. */
+static int enter_cwd(const char *cwd, bool as_user, struct hull_err **err)
 {
-	if (chdir(cwd && *cwd ? cwd : "/") < 0)
-		return hull_err_sys(err, "process.cwd: chdir %s", cwd);
+	const char *dir = cwd && *cwd ? cwd : "/";
+	if (chdir(dir) < 0) {
+		if (!as_user && (errno == EACCES || errno == EPERM))
+			return 1;
+		return hull_err_sys(err, "process.cwd: chdir %s", dir);
+	}
 	char buf[4096];
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+	char *got = getcwd(buf, sizeof(buf));
+	if (got && buf[0] == '/')
+		return 0;
+	if (got || errno == ENOENT)
 		return rt_err(err, EPERM, "process.cwd: %s: current working directory is outside of the "
-				    "container root", cwd);
-	return 0;
+				    "container root", dir);
+	/* Only on the retry, after an early filter: a check that cannot run is not a pass. */
+	return hull_err_sys(err, "process.cwd: %s: cannot check that the working directory is inside the "
+				 "container root: getcwd", dir);
 }
 
 static size_t strv_len(char **v)
@@ -359,13 +370,10 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
 		child_fail(sock, err);
 
+	/* Everything that needs more than the few syscalls of a user switch and execve happens before
+	 * drop_privileges: without no_new_privs it installs the seccomp filter early (as runc), and an
+	 * allowlist profile need not allow what the runtime itself uses (close_range, openat2, getcwd). */
 	reset_signals();
-	int listener;
-	bool seccomp_done;
-	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
-		child_fail(sock, err);
-	if (enter_cwd(proc->cwd, &err) < 0)
-		child_fail(sock, err);
 	char **env = process_build_env(proc->env, proc->n_env, proc->user.uid, &err);
 	if (!env)
 		child_fail(sock, err);
@@ -373,10 +381,19 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		rt_err(&err, EINVAL, "process.args: empty");
 		child_fail(sock, err);
 	}
-	char *path = process_find_executable(proc->args[0], env, strv_len(env), &err);
-	if (!path)
+	int cwd_later = enter_cwd(proc->cwd, false, &err);
+	if (cwd_later < 0)
 		child_fail(sock, err);
 	if (process_cloexec_fds(2 + L->preserve_fds, &err) < 0)
+		child_fail(sock, err);
+	int listener;
+	bool seccomp_done;
+	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
+		child_fail(sock, err);
+	if (cwd_later && enter_cwd(proc->cwd, true, &err) < 0)
+		child_fail(sock, err);
+	char *path = process_find_executable(proc->args[0], env, strv_len(env), &err);
+	if (!path)
 		child_fail(sock, err);
 
 	if (!L->is_exec) {
