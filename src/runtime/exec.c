@@ -78,7 +78,8 @@ int container_exec(const struct exec_opts *o, struct hull_err **err)
 			    .exec_ns_flags = namespaces_to_join(c->st.pid), .fifo_fd = -1, .console_sock = -1,
 			    .close_in_child = c->dirfd, .no_new_keyring = true, .preserve_fds = o->preserve_fds,
 			    .state_json = exec_state, .state_arg = c, .pidfd = -1 };
-	if (check_apparmor(o->proc->apparmor_profile, "process.apparmorProfile", err) < 0)
+	if (check_apparmor(o->proc->apparmor_profile, "process.apparmorProfile", err) < 0 ||
+	    check_selinux(o->proc->selinux_label, "process.selinuxLabel", err) < 0)
 		goto out;
 	if (o->proc->terminal && !o->console_socket && o->detach) {
 		rt_err(err, EINVAL, "cannot allocate tty if hullrt will detach without setting console socket");

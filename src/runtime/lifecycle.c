@@ -107,6 +107,17 @@ int check_apparmor(const char *profile, const char *what, struct hull_err **err)
 	return rt_err(err, ENOTSUP, "%s: \"%s\": applying AppArmor profiles is not implemented", what, profile);
 }
 
+int check_selinux(const char *label, const char *what, struct hull_err **err)
+{
+	if (!label || !*label)
+		return 0;
+	/* As runc: a label on a host without SELinux is an error, not a confinement silently dropped.
+	 * selinuxfs is where libselinux looks too. */
+	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
+		return rt_err(err, EINVAL, "%s: \"%s\": SELinux is not enabled on this host", what, label);
+	return rt_err(err, ENOTSUP, "%s: \"%s\": applying SELinux labels is not implemented", what, label);
+}
+
 static char *resolve_rootfs(const char *bundle, const struct spec *s, struct hull_err **err)
 {
 	if (!s->root_path || !*s->root_path) {
@@ -238,6 +249,9 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		p->env[p->n_env] = NULL;
 	}
 	if (check_apparmor(spec->process->apparmor_profile, "config.json: process.apparmorProfile", err) < 0)
+		goto out;
+	if (check_selinux(spec->process->selinux_label, "config.json: process.selinuxLabel", err) < 0 ||
+	    check_selinux(spec->linux_ ? spec->linux_->mount_label : NULL, "config.json: linux.mountLabel", err) < 0)
 		goto out;
 	if (!(rootfs = resolve_rootfs(bundle, spec, err)))
 		goto out;

@@ -92,7 +92,31 @@ def test_apparmor_profile_on_a_host_without_apparmor(rt, bundle):
         pytest.skip("AppArmor is present on this host")
     bundle.process["apparmorProfile"] = "hulltest-unconfined-is-not-ok"
     r = rt.run(bundle)
-    if not rt.is_runc and r.rc == 0:
-        pytest.xfail("G5: hullrt ignored apparmorProfile and ran the program")
     assert r.rc != 0
+    if not rt.is_runc:
+        assert "process.apparmorProfile" in r.stderr, r.stderr
     assert hh.leftovers(rt, bundle.id, bundle) == []
+
+
+@pytest.mark.parametrize("field", ["process.selinuxLabel", "linux.mountLabel"])
+def test_selinux_label_on_a_host_without_selinux(rt, bundle, field):
+    """G5 for SELinux: runc refuses a process label ("selinux is disabled or not supported") and fails on
+    a mount label (the kernel rejects the tmpfs context= it adds); hullrt refuses both, naming the field."""
+    if os.path.exists("/sys/fs/selinux/enforce"):
+        pytest.skip("SELinux is present on this host")
+    section, key = field.split(".")
+    bundle.config[section][key] = "system_u:object_r:container_file_t:s0:c1,c2"
+    r = rt.run(bundle)
+    assert r.rc != 0
+    if not rt.is_runc:
+        assert field in r.stderr and "SELinux is not enabled" in r.stderr, r.stderr
+    assert hh.leftovers(rt, bundle.id, bundle) == []
+
+
+def test_exec_process_label_on_a_host_without_selinux(runtime, make_bundle):
+    if os.path.exists("/sys/fs/selinux/enforce"):
+        pytest.skip("SELinux is present on this host")
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    runtime.run(b, detach=True).check("run -d")
+    r = runtime.cmd("exec", "--process-label", "system_u:system_r:container_t:s0", b.id, "/bin/true")
+    assert r.rc != 0 and "exec --process-label" in r.stderr, r.stderr
