@@ -73,6 +73,10 @@ int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hul
 	_cleanup_fd_ int rootfd = -1;
 
 	unsigned long prop = mountplan_root_propagation(s);
+	/* An unbindable "/" could not be bound (the rootfs onto itself, bind mounts from the host): the
+	 * setup runs under rprivate, and rootfs_finalize makes "/" unbindable after pivot_root. */
+	if (prop & MS_UNBINDABLE)
+		prop = (prop & MS_REC) | MS_PRIVATE;
 	uint64_t t = trace_begin();
 	if (mount(NULL, "/", NULL, prop, NULL) < 0) {
 		hull_err_sys(err, "rootfsPropagation: set propagation of /");
