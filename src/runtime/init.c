@@ -311,6 +311,13 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if ((L->exec_ns_flags & CLONE_NEWUSER) && become_ns_root(&err) < 0)
 			child_fail(sock, err);
 		close(L->exec_pidfd);
+		/* A container without a mount namespace of its own: its root is a detached tree (see rootfs.h). */
+		if (L->exec_root_fd >= 0 && (fchdir(L->exec_root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+			hull_err_sys(&err, "chroot into the container's root");
+			child_fail(sock, err);
+		}
+		if (L->exec_root_fd >= 0)
+			close(L->exec_root_fd);
 	} else if (enter_namespaces(L, sock, &err) < 0) {
 		child_fail(sock, err);
 	}
@@ -327,6 +334,12 @@ _Noreturn void launch_child(struct launch *L, int sock)
 
 	struct rootfs_opts ro = { .bundle = L->bundle, .rootfs = L->rootfs, .no_pivot = L->no_pivot,
 				  .in_userns = L->plan.userns, .console_fd = -1 };
+	int host_mnt = -1;
+	if (!L->is_exec && !spec_find_namespace(s, NS_MOUNT)) {
+		if (rootfs_private_mount_ns(&host_mnt, &err) < 0)
+			child_fail(sock, err);
+		ro.private_mnt = true;
+	}
 	_cleanup_free_ char *state = NULL;
 	if (!L->is_exec) {
 		uint64_t t = trace_begin();
@@ -358,6 +371,8 @@ _Noreturn void launch_child(struct launch *L, int sock)
 			child_fail(sock, err);
 		trace_end(t, "rootfs finalize");
 		if (proc->terminal && (open_console(L, &slave, &err) < 0 || rootfs_bind_console(slave, &err) < 0))
+			child_fail(sock, err);
+		if (host_mnt >= 0 && rootfs_leave_private_mount_ns(host_mnt, &err) < 0)
 			child_fail(sock, err);
 	} else if (apply_process_attrs(proc, &err) < 0) {
 		child_fail(sock, err);

@@ -236,8 +236,8 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		rt_err(err, EINVAL, "config.json: process: required to create a container");
 		goto out;
 	}
-	if (!spec->linux_ || !spec_find_namespace(spec, NS_MOUNT)) {
-		rt_err(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	if (!spec->linux_) {
+		rt_err(err, EINVAL, "config.json: linux: required to create a container");
 		goto out;
 	}
 	if (o->listen_fds > 0) {

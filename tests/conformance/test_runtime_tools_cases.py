@@ -62,17 +62,49 @@ def test_no_mount_namespace(rt, make_bundle):
     runc runs the container in the runtime's mount namespace."""
     b = make_bundle()
     b.remove_namespace("mount")
-    # Only /proc (the runtimes need it in the new root); it is mounted in the host's namespace, under the
-    # bundle, which the bundle's cleanup unmounts.
+    # Only /proc: runc mounts it in the host's namespace, under the bundle (the bundle's cleanup unmounts
+    # it); hullrt never touches the host's mount table (test_no_mount_namespace_leaves_host_mounts_alone).
     b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] == "/proc"]
     b.linux.pop("maskedPaths", None)
     b.linux.pop("readonlyPaths", None)
     r = rt.run(b)
-    if not rt.is_runc and r.rc != 0 and "mount namespace is required" in r.stderr:
-        pytest.xfail("G2: %s" % r.stderr.strip())
     assert r.rc == 0, r.stderr
     f = hh.parse_last_json(r.stdout)
     assert str(os.stat("/proc/self/ns/mnt").st_ino) in str(f["ns"]["mnt"]), f["ns"]
+
+
+def test_no_mount_namespace_leaves_host_mounts_alone(runtime, make_bundle):
+    """G2 with runc's full default mounts, masked and read-only paths (runtime-tools' linux_ns_itype): the
+    container is in the runtime's mount namespace and sees its own /proc, /dev, /sys…, yet the host's
+    mount table never shows them (runc 1.1.5 mounts them into the host's namespace); exec reaches the
+    container's root, not the host's."""
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    b.remove_namespace("mount")
+    with open(b.rootfs_path("/hulltest-marker"), "w") as f:
+        f.write("inside")
+    def host_root():  # other tests mount elsewhere meanwhile: compare "/" (its propagation) only
+        return [line for line in open("/proc/self/mountinfo") if line.split()[4] == "/"]
+    before = host_root()
+    runtime.run(b, detach=True).check("run -d")
+    assert hh.mounts_under(b.path) == [] and host_root() == before
+    pid = runtime.state_json(b.id)["pid"]
+    assert os.readlink("/proc/%d/ns/mnt" % pid) == os.readlink("/proc/self/ns/mnt")
+    r = runtime.exec(b.id, ["/hull-helper", "read", "/hulltest-marker"])
+    assert r.rc == 0 and hh.parse_last_json(r.stdout)["data"] == "inside", (r.stdout, r.stderr)
+    r = runtime.exec(b.id, ["/bin/sh", "-c", "stat -f -c %T /proc /dev /dev/pts /sys; stat -c %t:%T /proc/timer_list"])
+    assert r.rc == 0, r.stderr
+    assert r.stdout.split()[:4] == ["proc", "tmpfs", "devpts", "sysfs"], r.stdout
+    assert r.stdout.split()[4] == "1:3", "/proc/timer_list is masked with /dev/null"
+    assert hh.mounts_under(b.path) == [] and host_root() == before
+
+
+def test_no_mount_namespace_refuses_shared_root_propagation(runtime, make_bundle):
+    b = make_bundle()
+    b.remove_namespace("mount")
+    b.linux["rootfsPropagation"] = "rshared"
+    r = runtime.run(b)
+    assert r.rc != 0 and "linux.rootfsPropagation" in r.stderr, r.stderr
+    assert hh.leftovers(runtime, b.id, b) == []
 
 
 def test_rootfs_propagation_unbindable(runtime, bundle):
