@@ -33,7 +33,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/hullrt $(BUILD)/hull-helper
 ifneq ($(HULL_SRC),)
-BINS += $(BUILD)/hull
+BINS += $(BUILD)/hull $(BUILD)/hull-init
 endif
 
 .PHONY: all deps check unit integration conformance demo clean fuzz bench
@@ -54,6 +54,11 @@ $(BUILD)/hullrt: $(HULLRT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libhullrt.a
 
 $(BUILD)/hull: $(HULL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libhull.a $(BUILD)/libhullrt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(ENG_LIBS)
+
+# `hull run --init`: pid 1 inside any image, so static (src/engine/init is outside the library's wildcard).
+$(BUILD)/hull-init: src/engine/init/hull_init.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 # Runs inside test containers: static, no dependencies on the container's rootfs.
 $(BUILD)/hull-helper: tests/helper/helper.c

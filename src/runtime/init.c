@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,26 +155,6 @@ static int apply_process_attrs(const struct spec_process *proc, struct hull_err 
 	return 0;
 }
 
-/* Dispositions set to SIG_IGN and the signal mask survive execve: a runtime started from nohup or a
- * shell's background job would hand its ignored SIGHUP/SIGINT/SIGQUIT to the container. runc gives the
- * process default dispositions and an empty mask; so do we (handlers are reset by execve itself). */
-static void reset_signals(void)
-{
-	for (int sig = 1; sig < NSIG; sig++) {
-		struct sigaction sa;
-		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
-			continue;
-		if (sa.sa_handler == SIG_IGN) {
-			sa.sa_handler = SIG_DFL;
-			sa.sa_flags = 0;
-			sigaction(sig, &sa, NULL);
-		}
-	}
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* Caps, user, no_new_privs and (early) seccomp. *listener gets the notify fd when installed here. */
 static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, struct hull_err **err)
 {
@@ -203,6 +184,19 @@ static int drop_privileges(struct launch *L, int *listener, bool *seccomp_done, 
 		return hull_err_wrap(err, "process.capabilities");
 	trace_end(t, "caps, user %u:%u", (unsigned)proc->user.uid, (unsigned)proc->user.gid);
 	return 0;
+}
+
+/* Default dispositions and an empty mask for the container's process, as runc gives it: "ignore"
+ * survives execve, so a runtime started by nohup or as a shell's background job (SIGHUP, SIGINT,
+ * SIGQUIT ignored) must not pass that on. Raw syscalls: glibc refuses its internal signals 32 and 33. */
+static void reset_signals(void)
+{
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	uint64_t none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 }
 
 /* chdir(process.cwd) and check the result is inside the root: a cwd reached through a leaked fd or a
@@ -388,7 +382,6 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	/* Everything that needs more than the few syscalls of a user switch and execve happens before
 	 * drop_privileges: without no_new_privs it installs the seccomp filter early (as runc), and an
 	 * allowlist profile need not allow what the runtime itself uses (close_range, openat2, getcwd). */
-	reset_signals();
 	char **env = process_build_env(proc->env, proc->n_env, proc->user.uid, &err);
 	if (!env)
 		child_fail(sock, err);
@@ -401,6 +394,7 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		child_fail(sock, err);
 	if (process_cloexec_fds(2 + L->preserve_fds, &err) < 0)
 		child_fail(sock, err);
+	reset_signals();
 	int listener;
 	bool seccomp_done;
 	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)

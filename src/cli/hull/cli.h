@@ -23,16 +23,33 @@ struct hull_globals {
 	X("images", images, "List images in the store") \
 	X("rmi", rmi, "Remove one or more images") \
 	X("tag", tag, "Give an image another name") \
-	X("inspect", inspect, "Print an image's configuration (JSON)") \
+	X("inspect", inspect_any, "Print a container's record and isolation, or an image's configuration (JSON)") \
 	X("image", image, "Manage images: ls, pull, rm, tag, inspect, prune, mount, unmount, load, save") \
 	X("load", load, "Load an image from an OCI layout or archive (oci-archive, docker-archive)") \
 	X("save", save, "Save an image to an archive") \
 	X("login", login, "Log in to a registry") \
-	X("logout", logout, "Log out of a registry")
+	X("logout", logout, "Log out of a registry") \
+	X("run", run, "Create and start a container from an image") \
+	X("create", create, "Create a container from an image") \
+	X("start", start, "Start containers (-a: attach)") \
+	X("ps", ps, "List containers") \
+	X("logs", logs, "Print a container's logs") \
+	X("exec", exec, "Run a command in a running container") \
+	X("stop", stop, "Stop containers (stop signal, then SIGKILL)") \
+	X("kill", kill, "Signal containers") \
+	X("restart", restart, "Restart containers") \
+	X("rm", rm, "Remove containers") \
+	X("wait", wait, "Wait for containers to stop, print their exit codes") \
+	X("top", top, "List a container's processes") \
+	X("stats", stats, "Resource usage of containers (--no-stream)") \
+	X("container", container, "Manage containers: ls, prune, inspect, ...") \
+	X("volume", volume, "Manage volumes: create, ls, inspect, rm, prune")
 
 #define X(str, name, help) int cmd_##name(struct hull_globals *g, int argc, char **argv) __attribute__((weak));
 HULL_COMMANDS(X)
 #undef X
+/* the image inspect of cmd_image.c, called by inspect_any for what is not a container */
+int cmd_inspect(struct hull_globals *g, int argc, char **argv) __attribute__((weak));
 
 /* Print "hull: <msg>" once, free err, return 125 (docker's code for an engine error). */
 int cli_fail(struct hull_err *err);

@@ -1,5 +1,6 @@
 /* main.c — hull's entry: global options, then dispatch to cmd_<name>. */
 #include "cli/hull/cli.h"
+#include "runtime/selfseal.h"
 #include "util/log.h"
 
 #include <fcntl.h>
@@ -52,6 +53,13 @@ int cli_bool(const char *s)
 int main(int argc, char **argv)
 {
 	struct hull_globals g = { .root = "/var/lib/hull", .argv0 = argv[0] };
+	/* hull puts processes into containers (the runtime library in-process): CVE-2019-5736 as hullrt */
+	struct hull_err *serr = NULL;
+	if (selfseal_startup(&serr) < 0) {
+		fprintf(stderr, "hull: %s\n", serr->msg);
+		hull_err_free(serr);
+		return 125;
+	}
 	static const struct option opts[] = {
 		{ "root", required_argument, 0, 'r' }, { "trace", no_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' },       { "version", no_argument, 0, 'v' },
