@@ -258,6 +258,13 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	L.rootfs = rootfs;
 	if (plan_build(spec, &L.plan, err) < 0)
 		goto out;
+	/* Without a mount namespace the mounts are made in a private one the init leaves again (rootfs.h);
+	 * from inside a user namespace it could not go back to the runtime's. */
+	if (L.plan.userns && !spec_find_namespace(spec, NS_MOUNT)) {
+		rt_err(err, EINVAL, "config.json: linux.namespaces: a user namespace needs a \"mount\" namespace too "
+				    "(the container's mounts would otherwise go into the runtime's mount namespace)");
+		goto out;
+	}
 	if (hull_trace_fd >= 0) {
 		_cleanup_free_ char *d = plan_describe(&L.plan, spec);
 		trace_end(0, "plan: %s", d);

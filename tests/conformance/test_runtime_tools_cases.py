@@ -107,6 +107,19 @@ def test_no_mount_namespace_refuses_shared_root_propagation(runtime, make_bundle
     assert hh.leftovers(runtime, b.id, b) == []
 
 
+def test_no_mount_namespace_with_user_namespace_is_refused(runtime, make_bundle):
+    """From a new user namespace the init could not return to the runtime's mount namespace: refused before
+    anything is made, naming the field."""
+    b = make_bundle()
+    b.remove_namespace("mount")
+    b.add_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    r = runtime.run(b)
+    assert r.rc != 0 and "linux.namespaces" in r.stderr and "mount" in r.stderr, r.stderr
+    assert hh.leftovers(runtime, b.id, b) == []
+
+
 def test_rootfs_propagation_unbindable(runtime, bundle):
     """G4: rootfsPropagation "unbindable" is a valid value (config-linux.md#rootfs-mount-propagation);
     crun creates the container (runc 1.1.5 fails the same way as hullrt)."""
