@@ -47,6 +47,23 @@ def test_allowlist_profile_older_than_openat2(rt, bundle):
     assert hh.parse_last_json(r.stdout)["pid"] == 1
 
 
+@pytest.mark.skipif(not os.path.exists(UNISTD), reason="kernel headers (linux-libc-dev) not installed")
+def test_syscall_newer_than_the_profile_gets_enosys(rt, bundle):
+    """runc's rule: a syscall numbered above every syscall the profile names answers ENOSYS, not the
+    default action, so libc falls back (clone3 → clone); an older unnamed one keeps the default."""
+    import errno
+    bundle.process["args"] = ["/bin/sh", "-c", "/hull-helper syscall clone3; /hull-helper syscall syslog"]
+    allowed = [n for n in syscalls_before(435) if n != "syslog"]
+    bundle.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ARCHS,
+                               "syscalls": [{"names": allowed, "action": "SCMP_ACT_ALLOW"}]}
+    r = rt.run(bundle)
+    import json
+    got = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert len(got) == 2, (r.stdout, r.stderr)
+    assert got[0]["errno"] == errno.ENOSYS, got[0]
+    assert got[1]["errno"] == errno.EPERM, got[1]
+
+
 def test_seccomp_denying_getcwd(runtime, bundle):
     """G1b: a profile that makes getcwd fail with EPERM: the container runs and its getcwd fails."""
     bundle.process["noNewPrivileges"] = False
