@@ -2,14 +2,16 @@
 # bench/runtime.sh — hullrt side by side with crun and runc (and the floor: unshare + chroot + exec).
 # Usage: bench/runtime.sh [build dir]            (make bench; root; about 3-5 minutes on 2 cores)
 # Env:   RUNS=N (runs per runtime and case, default 21), ROUNDS=N (rounds of case 6, default 3),
-#        CALLGRIND=0 to skip the instruction counts, CASES="1 2 …" to run a subset.
+#        GAP_MS=N (pause before each measured command, default 50), CALLGRIND=0 to skip the instruction
+#        counts, CASES="1 2 …" to run a subset.
 #
 # Everything happens inside a private mount namespace of its own, for every runtime alike: crun 1.8
 # refuses this machine's hybrid cgroup layout, so /sys/fs/cgroup/unified is unmounted there, and the
 # state roots and the bundle live on a tmpfs mounted there (on most machines /run is a tmpfs; here it is
 # the ext4 root, whose file creation costs milliseconds under load and would drown the runtimes' own cost).
-# Runs alternate (hullrt crun runc floor hullrt crun …) so that the machine's drift hits all alike; the
-# ratios come from the same run. Each runtime gets absolute cgroups /hullbench/<runtime>-<n>, removed at
+# Runs alternate (each round in a new random order, a short pause before each command) so that the
+# machine's drift hits all alike and no runtime always follows the same one; the ratios come from the
+# same run. Each runtime gets absolute cgroups /hullbench/<runtime>-<n>, removed at
 # the end. The driver is bench/lib/runtime_bench.py.
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
@@ -60,10 +62,10 @@ mount -t tmpfs -o mode=0700,size=256m hull-perf-bench "$W"
 mkdir -p "$W/rootfs/bin" "$W/rootfs/proc" "$W/rootfs/dev" "$W/rootfs/sys" "$W/rootfs/tmp" "$W/state"
 cp /bin/busybox "$W/rootfs/bin/busybox"
 for cmd in true sleep sh; do ln -s busybox "$W/rootfs/bin/$cmd"; done
-# crun from a read-only bind mount: with _LIBCONTAINER_CLONED_BINARY=1 it skips its memfd re-exec, which
+# crun from a read-only bind mount: with _LIBCONTAINER_CLONED_BINARY=1 it skips its re-exec of itself, which
 # valgrind cannot follow (used by the callgrind count only).
 touch "$W/crun-ro" && mount --bind /usr/bin/crun "$W/crun-ro" && mount -o remount,bind,ro "$W/crun-ro"
 cc -O2 -static -o "$W/timeit" "$HERE/lib/timeit.c"
 
 "$PY" "$HERE/lib/runtime_bench.py" --work "$W" --hullrt "$BUILD/hullrt" --timeit "$W/timeit" \
-	--runs "${RUNS:-21}" --rounds "${ROUNDS:-3}" --callgrind "${CALLGRIND:-1}" --cases "${CASES:-1 2 3 4 5 6 7 8}"
+	--runs "${RUNS:-21}" --rounds "${ROUNDS:-3}" --gap-ms "${GAP_MS:-50}" --callgrind "${CALLGRIND:-1}" --cases "${CASES:-1 2 3 4 5 6 7 8}"

@@ -5,12 +5,13 @@ Expects what runtime.sh prepares: root, a private mount namespace without /sys/f
 tmpfs work dir holding rootfs/ (static busybox) and state/. Every command is started with posix_spawn and
 reaped with wait4, so a sample is the wall time of that one command (the driver's own work — writing the
 next config.json — is outside it) and ru_maxrss is the peak RSS of the command's process tree.
-Runs alternate between the runtimes, starting each round with the next one, and every ratio is computed
-from samples of the same run. A failed command stops the bench with its output.
+Runs alternate between the runtimes, each round in a new random order after a short pause (see
+alternate()), and every ratio is computed from samples of the same run. A failed command stops the bench with its output.
 """
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -29,6 +30,8 @@ class Bench:
         self.rounds = a.rounds
         self.bins = {"hullrt": a.hullrt, "crun": "/usr/bin/crun", "runc": "/usr/sbin/runc"}
         self.timeit = a.timeit
+        self.gap = a.gap_ms / 1000.0
+        self.rnd = random.Random(1)
         self.crun_ro = os.path.join(self.w, "crun-ro")
         self.rootfs = os.path.join(self.w, "rootfs")
         self.logpath = os.path.join(self.w, "log")
@@ -118,13 +121,19 @@ class Bench:
         return [self.bins[rt], "--root", root or self.root(rt)] + list(args)
 
     def alternate(self, names, sample, runs=None):
-        """sample(name, i) -> us for runs rounds; the first name of round i rotates."""
+        """sample(name, i) -> us, runs rounds of every name. Each round in a new random order (a fixed
+        order would give each runtime the same predecessor every time, and what a predecessor leaves
+        behind matters: a cgroup migration keeps the kernel's rcu_sync of cgroup_threadgroup_rwsem warm
+        for the next one, the network namespace it dropped is torn down in the background), and a pause
+        of --gap-ms before each command so that little of it is left."""
         out = {n: [] for n in names}
         for n in names:          # warm-up, not counted
             sample(n, -1)
         for i in range(runs or self.runs):
-            k = i % len(names)
-            for n in names[k:] + names[:k]:
+            order = list(names)
+            self.rnd.shuffle(order)
+            for n in order:
+                time.sleep(self.gap)
                 out[n].append(sample(n, i))
         return out
 
@@ -257,8 +266,10 @@ class Bench:
         names = list(RUNTIMES)
         out = {n: [] for n in names}
         for i in range(self.rounds):
-            k = i % len(names)
-            for n in names[k:] + names[:k]:
+            order = list(names)
+            self.rnd.shuffle(order)
+            for n in order:
+                time.sleep(self.gap)
                 out[n].append(batch(n, i))
         self.results.append(("6", "100 containers: run -d each, then delete -f each (total)", out, "s"))
 
@@ -298,15 +309,15 @@ class Bench:
         """User-space instructions of one `run`, by valgrind 3.19 (Debian 12). What it can follow limits
         what is counted: it has no openat2 (the hullrt init fails at its first confined open, so hullrt
         is counted up to launch_spawn: everything before the container's first process) and cannot
-        follow crun's re-exec from a sealed memfd (so crun is counted twice: the image that copies
-        itself, and, run from a read-only bind mount that crun accepts as sealed, the image that does
-        the work, to its exit)."""
+        follow crun's re-exec of itself from a sealed copy (so crun is counted twice: the image that
+        makes the copy, and, run from a read-only bind mount that crun accepts as sealed, the image that
+        does the work, to its exit)."""
         out = os.path.join(self.w, "callgrind")
         os.makedirs(out, exist_ok=True)
         vg = ["/usr/bin/valgrind", "--tool=callgrind", "--trace-children=no"]
         runs = [("hullrt", "hullrt: before the container's first process", self.bins["hullrt"],
                  ["--dump-before=launch_spawn"], {}, 1),
-                ("crun", "crun image 1: load, copy itself to a sealed memfd, re-exec", self.bins["crun"],
+                ("crun", "crun image 1: load, make a sealed copy of itself, re-exec", self.bins["crun"],
                  ["--dump-before=*execve*"], {}, 1),
                 ("crun", "crun image 2: the run itself (parent process, to exit)", self.crun_ro,
                  [], {"_LIBCONTAINER_CLONED_BINARY": "1"}, 0)]
@@ -346,9 +357,9 @@ class Bench:
         ("parse config.json (+ plan)", r"^parse config\.json", "parent"),
         ("state dir: mkdir, lock, config copy, fifos", r"^state dir ", "parent"),
         ("cgroup: mkdir in 9 v1 hierarchies, cpuset, device rules", r"^cgroup /", "parent"),
-        ("clone3 (new pid namespace)", r"^clone3 ", "parent"),
-        ("cgroup attach: cgroup.procs in 9 hierarchies", r"^cgroup add pid", "parent"),
-        ("  in parallel, init: unshare net/mnt/ipc/uts", r"^unshare ", "child"),
+        ("clone3 into new pid, net, mnt, ipc, uts namespaces", r"^clone3? ", "parent"),
+        ("cgroup attach by the parent: cgroup.procs", r"^cgroup add pid", "parent"),
+        ("init: cgroup join by the init itself: tasks \"0\"", r"^cgroup join \(the child", "child"),
         ("init: rootfs prepare (mounts, devices)", r"^rootfs prepare", "child"),
         ("init: rootfs finalize (pivot_root, ro/masked paths)", r"^rootfs finalize", "child"),
         ("init: capabilities, user", r"^caps, user", "child"),
@@ -361,16 +372,26 @@ class Bench:
     OTHER = "between steps: hand-offs parent <-> init, wake-ups (untraced)"
 
     def breakdown(self, runs=11):
-        """`hullrt --trace run /bin/true` (case 1's config) runs times; per phase the median duration."""
-        rows = []
-        for i in range(runs):
+        """`hullrt --trace run /bin/true` (case 1's config) alternating with the floor of case 1, runs
+        times each; per phase the median duration."""
+        rows, floor = [], []
+        errp = os.path.join(self.w, "trace.txt")
+
+        def sample(n, i):
+            if n == FLOOR:
+                t, _ = self.must(["/usr/bin/unshare", "-f", "-p", "-i", "-u", "-m", "-n", "-R", self.rootfs,
+                                  "/bin/true"])
+                if i >= 0:
+                    floor.append(t)
+                return t
             cid = self.new_id("hullrt")
             self.write_config("hullrt", cid)
-            errp = os.path.join(self.w, "trace.txt")
             wall, _, status = self.spawn([self.bins["hullrt"], "--trace", "--root", self.root("hullrt"), "run",
                                           "--bundle", self.bundle("hullrt"), cid], errpath=errp)
             if status != 0:
                 sys.exit("bench: traced run failed: " + open(errp).read()[-2000:])
+            if i < 0:
+                return wall
             steps, last = {}, 0.0
             for line in open(errp):
                 m = re.match(r"\[trace \d+\] \+\s*([\d.]+) ms\s+([\d.]+) us  (.*)", line)
@@ -382,17 +403,21 @@ class Bench:
                         steps[label] = steps.get(label, 0.0) + float(m.group(2))
             steps["wall"] = wall
             steps[self.TAIL] = wall - last
-            serial = sum(v for (label, _, _), v in ((p, steps.get(p[0], 0.0)) for p in self.PHASES)
-                         if not label.startswith("  "))
+            serial = sum(steps.get(label, 0.0) for label, _, _ in self.PHASES if not label.startswith("  "))
             steps[self.OTHER] = max(0.0, last - serial)
             rows.append(steps)
+            return wall
+        self.alternate(["hullrt", FLOOR], sample, runs)
         self.breakdown_rows = rows
+        self.breakdown_floor = floor
 
     def report_breakdown(self):
         rows = self.breakdown_rows
         wall = statistics.median(r["wall"] for r in rows)
-        print("\nwhere a hullrt `run /bin/true` spends its time (--trace, %d runs, median per phase; "
-              "wall median %.1f ms):" % (len(rows), wall / 1e3))
+        fl = statistics.median(self.breakdown_floor)
+        print("\nwhere a hullrt `run /bin/true` spends its time (--trace, %d runs alternating with the floor; "
+              "median per phase): wall median %.1f ms, floor (unshare -fpiumn -R) median %.1f ms, ratio %.2f"
+              % (len(rows), wall / 1e3, fl / 1e3, wall / fl))
         print("| phase | side | median us | min–max us |")
         print("|---|---|---|---|")
         for label, _, side in self.PHASES + [(self.OTHER, None, "both"), (self.TAIL, None, "parent")]:
@@ -416,8 +441,8 @@ class Bench:
             v = subprocess.run([self.bins[rt], "--version"], capture_output=True, text=True).stdout.splitlines()
             vers.append(v[0] if v else rt)
         print("runtimes: " + "; ".join(vers))
-        print("%d alternating runs per runtime and case (case 6: %d rounds); median [min–max]\n"
-              % (self.runs, self.rounds))
+        print("%d runs per runtime and case, in a random order each round, %.0f ms apart (case 6: %d rounds); "
+              "median [min–max]\n" % (self.runs, self.gap * 1000, self.rounds))
         head = "| case | what | hullrt | crun | runc | hullrt/crun | hullrt/runc |"
         print(head)
         print("|" + "---|" * 7)
@@ -469,6 +494,7 @@ def main():
     ap.add_argument("--timeit", required=True)
     ap.add_argument("--runs", type=int, default=21)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--gap-ms", type=float, default=50)
     ap.add_argument("--callgrind", type=int, default=1)
     ap.add_argument("--cases", default="1 2 3 4 5 6 7 8")
     a = ap.parse_args()
@@ -481,7 +507,9 @@ def main():
             getattr(b, "case" + c)()
     print("trace breakdown…", file=sys.stderr, flush=True)
     b.breakdown()
-    if a.callgrind:
+    if a.callgrind and not os.access("/usr/bin/valgrind", os.X_OK):
+        b.notes.append("no /usr/bin/valgrind (make deps): instruction counts skipped")
+    elif a.callgrind:
         print("callgrind…", file=sys.stderr, flush=True)
         b.callgrind()
     b.report()

@@ -499,6 +499,32 @@ int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct hull_err **err)
 	return 0;
 }
 
+int cgroup_enter_self_v1(struct cgroup *cg, struct hull_err **err)
+{
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (cg->hier[i].dfd < 0 || cg->hier[i].v2)
+			continue;
+		/* "0" is the writing thread itself: the kernel then needs no global threadgroup lock. */
+		int r = cg_try_write(cg->hier[i].dfd, "tasks", "0");
+		if (r < 0)
+			return hull_err_set(err, -r, "cgroup: join %s%s (tasks)", cg->hier[i].mnt, cg->path);
+	}
+	return 0;
+}
+
+int cgroup_add_pid_v2(struct cgroup *cg, pid_t pid, struct hull_err **err)
+{
+	if (cg->unified < 0 || cg->hier[cg->unified].dfd < 0)
+		return 0;
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int r = cg_try_write(cg->hier[cg->unified].dfd, "cgroup.procs", buf);
+	if (r < 0)
+		return hull_err_set(err, -r, "cgroup: add pid %d to %s%s/cgroup.procs", (int)pid,
+				    cg->hier[cg->unified].mnt, cg->path);
+	return 0;
+}
+
 int cgroup_v2_fd(struct cgroup *cg)
 {
 	if (cg->unified < 0)
@@ -647,16 +673,22 @@ int cgroup_kill(struct cgroup *cg, int sig, struct hull_err **err)
 
 /* ---- destroy ---- */
 
+/* One rmdir, traced: 0 when done or already gone, else -1 with errno. */
+static int rmdir_traced(int parent, const char *name)
+{
+	uint64_t t = trace_begin();
+	if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
+		trace_end(t, "cgroup rmdir %s", name);
+		return 0;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
 static int rmdir_retry(int parent, const char *name)
 {
 	/* EBUSY while the last processes are still exiting: a short backoff (~0.6 s in all). */
 	for (int delay_ms = 10;; delay_ms *= 2) {
-		uint64_t t = trace_begin();
-		if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
-			trace_end(t, "cgroup rmdir %s", name);
-			return 0;
-		}
-		if (errno == ENOENT)
+		if (rmdir_traced(parent, name) == 0)
 			return 0;
 		if (errno != EBUSY || delay_ms > 320)
 			return -1;
@@ -670,12 +702,7 @@ static int rmdir_tree(int parent, const char *name, int depth)
 {
 	/* A container's cgroup rarely has sub-cgroups: try the rmdir before listing the directory (v1
 	 * directories list every control file, ~30 in memory). */
-	uint64_t t = trace_begin();
-	if (unlinkat(parent, name, AT_REMOVEDIR) == 0) {
-		trace_end(t, "cgroup rmdir %s", name);
-		return 0;
-	}
-	if (errno == ENOENT)
+	if (rmdir_traced(parent, name) == 0)
 		return 0;
 	_cleanup_fd_ int dfd = open_dir_at(parent, name);
 	if (dfd < 0)

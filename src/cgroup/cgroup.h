@@ -44,6 +44,14 @@ void cgroup_free(struct cgroup *cg);
 int cgroup_apply(struct cgroup *cg, const struct spec_resources *res, bool update, struct hull_err **err);
 int cgroup_add_pid(struct cgroup *cg, pid_t pid, struct hull_err **err);
 /* Write pid into cgroup.procs of every hierarchy (hybrid: the v1 ones and the unified one). */
+/* Move the calling thread into cg in every v1 hierarchy by writing "0" to `tasks`. For a process with
+ * one thread (a container's init or exec'd process right after clone) that is the same as its pid in
+ * cgroup.procs, but the kernel skips the global threadgroup lock, whose first writer waits for an RCU
+ * grace period (~10 ms here, on every container start a runtime makes on an idle host). v2 hierarchies
+ * are left to CLONE_INTO_CGROUP or cgroup_add_pid_v2. Never from a process with other threads. */
+int cgroup_enter_self_v1(struct cgroup *cg, struct hull_err **err);
+/* cgroup_add_pid for the v2 (unified) hierarchy alone; nothing to do without one. */
+int cgroup_add_pid_v2(struct cgroup *cg, pid_t pid, struct hull_err **err);
 /* An O_DIRECTORY fd of the cgroup2 cgroup for clone3 CLONE_INTO_CGROUP (owned by cg), or -1 on a v1
  * host. On a hybrid host it is the unified one: the v1 hierarchies still need cgroup_add_pid. */
 int cgroup_v2_fd(struct cgroup *cg);

@@ -5,6 +5,7 @@
  * `create` prints it and rolls back; after the start signal only stderr is left.
  */
 #include "runtime/rterr.h"
+#include "cgroup/cgroup.h"
 #include "runtime/caps.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
@@ -276,21 +277,17 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	uint64_t early = launch_early_unshare(L);
-	int early_errno = 0;
-	if (early) {
+	/* First of all, so that nothing the child does escapes the cgroup. An error goes back once the
+	 * parent listens for one (after MSG_GO). */
+	struct hull_err *join_err = NULL;
+	if (launch_self_attach(L)) {
 		uint64_t t = trace_begin();
-		if (unshare((int)early) < 0)
-			early_errno = errno;
-		else
-			trace_end(t, "unshare 0x%llx (while the parent joins the cgroup)", (unsigned long long)early);
+		if (cgroup_enter_self_v1(L->cg, &join_err) == 0)
+			trace_end(t, "cgroup join (the child itself, v1 tasks)");
 	}
-	wait_go(sock); /* an error goes back once the parent listens for one */
-	if (early_errno) {
-		errno = early_errno;
-		hull_err_sys(&err, "unshare 0x%llx", (unsigned long long)early);
-		child_fail(sock, err);
-	}
+	wait_go(sock);
+	if (join_err)
+		child_fail(sock, join_err);
 	/* A session of its own, as runc's init: ^C in the caller's terminal reaches the container once,
 	 * through the runtime's forwarding, not also directly through the shared process group. */
 	setsid();

@@ -146,13 +146,15 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = L->is_exec ? 0 : L->plan.clone_flags & ~launch_early_unshare(L);
+	ca.flags = L->is_exec ? 0 : L->plan.clone_flags;
 	ca.flags |= CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
 	/* CLONE_INTO_CGROUP reaches the unified hierarchy only: on a hybrid host the v1 controllers (where the
-	 * limits live) still need cgroup_add_pid, so the direct entry is used on pure v2 hosts alone. */
-	int cgfd = L->cg && cgroup_detect(NULL) == CGROUP_LAYOUT_V2 ? cgroup_v2_fd(L->cg) : -1;
+	 * limits live) are joined by the child itself (launch_self_attach) or else by cgroup_add_pid, which
+	 * covers the unified one too. */
+	int cgfd = L->cg && (launch_self_attach(L) || cgroup_detect(NULL) == CGROUP_LAYOUT_V2) ? cgroup_v2_fd(L->cg)
+											     : -1;
 	if (cgfd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)cgfd;
@@ -166,7 +168,8 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 		cgfd = -1;
 		r = syscall(SYS_clone3, &ca, sizeof(ca));
 	}
-	if (r < 0 && errno == ENOSYS && cgfd < 0) {
+	bool legacy = r < 0 && errno == ENOSYS && cgfd < 0;
+	if (legacy) {
 		/* clone3 filtered away (docker's default seccomp profile answers ENOSYS, so does valgrind):
 		 * clone(2) does the same with these flags, the pidfd coming back through parent_tid. */
 		r = syscall(SYS_clone, (unsigned long)ca.flags | SIGCHLD, NULL, pidfd, NULL, NULL);
@@ -178,8 +181,8 @@ static pid_t do_clone3(struct launch *L, int *pidfd, bool *into_cgroup, struct h
 	if (r == 0)
 		return 0;
 	*into_cgroup = cgfd >= 0;
-	trace_end(t, "clone3 flags 0x%llx%s -> pid %ld", (unsigned long long)ca.flags,
-		  cgfd >= 0 ? " into cgroup" : "", r);
+	trace_end(t, "%s flags 0x%llx%s -> pid %ld", legacy ? "clone (clone3: ENOSYS)" : "clone3",
+		  (unsigned long long)ca.flags, cgfd >= 0 ? " into cgroup" : "", r);
 	return (pid_t)r;
 }
 
@@ -300,7 +303,15 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 	if (pr->has_exec_cpu_affinity && pr->exec_cpu_affinity.initial &&
 	    process_set_exec_cpu_affinity(pid, pr->exec_cpu_affinity.initial, err) < 0)
 		goto fail;
-	if (L->cg && !into_cgroup) {
+	if (L->cg && launch_self_attach(L)) {
+		/* The child joins the v1 hierarchies itself before it reads MSG_GO. */
+		if (!into_cgroup && cgroup_v2_fd(L->cg) >= 0) {
+			uint64_t t = trace_begin();
+			if (cgroup_add_pid_v2(L->cg, pid, err) < 0)
+				goto fail;
+			trace_end(t, "cgroup add pid %d (v2; the child joins v1 itself)", (int)pid);
+		}
+	} else if (L->cg && !into_cgroup) {
 		uint64_t t = trace_begin();
 		if (cgroup_add_pid(L->cg, pid, err) < 0)
 			goto fail;

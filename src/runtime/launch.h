@@ -49,17 +49,14 @@ struct launch {
  * process has execve'd. On failure the child is killed and reaped and *err holds its message. */
 int launch_spawn(struct launch *L, struct hull_err **err);
 
-/* Namespaces the init creates with unshare(2) as its first step instead of in clone3: the parent's
- * cgroup attach (a write to cgroup.procs waits for an RCU grace period, ~10 ms here) and the namespaces'
- * setup (a network namespace costs ~1 ms of CPU, more while an old one is torn down) then run side by
- * side; both happen before the init does anything else, so nothing it does escapes the cgroup. The pid
- * namespace stays in clone3 (unshare would move only the init's children), and with a user namespace
- * everything does, so that the order of creation (which decides ownership) stays the kernel's. */
-static inline uint64_t launch_early_unshare(const struct launch *L)
+/* Does the child join the cgroup's v1 hierarchies itself (cgroup_enter_self_v1, first thing after clone),
+ * instead of the parent writing its pid to cgroup.procs? Not when it creates a user namespace (its
+ * credentials there are not the parent's) nor when process.execCPUAffinity.final must follow the join. */
+static inline bool launch_self_attach(const struct launch *L)
 {
-	if (L->is_exec || L->plan.userns)
-		return 0;
-	return L->plan.clone_flags & ~(uint64_t)0x20000000; /* CLONE_NEWPID */
+	if (!L->cg || (!L->is_exec && L->plan.new_userns))
+		return false;
+	return !(L->proc->has_exec_cpu_affinity && L->proc->exec_cpu_affinity.final);
 }
 
 /* Child side (init.c): never returns. */

@@ -124,3 +124,14 @@ def test_state_json_shape(runtime, make_bundle):
     assert st["ociVersion"]
     assert st["owner"] == ""
     assert st["created"].endswith("Z")
+
+
+def test_systemd_cgroup_refused_clearly_and_leaves_nothing(runtime, make_bundle):
+    b = make_bundle()
+    r = runtime.cmd("create", "--bundle", b.path, b.id, global_args=["--systemd-cgroup"], timeout=20)
+    assert r.rc != 0
+    assert "--systemd-cgroup" in r.stderr and "cgroupfs" in r.stderr
+    assert hh.leftovers(runtime, b.id, b) == []
+    # commands on existing containers accept the flag, as engines pass it everywhere
+    r = runtime.cmd("list", global_args=["--systemd-cgroup"])
+    assert r.rc == 0

@@ -107,6 +107,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hullrt: %s: command not built in this binary\n", name);
 			return 1;
 		}
+		/* Placing a new container's cgroups is the only thing the systemd driver would change: refuse it
+		 * there rather than quietly treat a "slice:prefix:name" cgroupsPath as a cgroupfs path. Commands on
+		 * existing containers accept the flag, as engines pass it to every call. */
+		if (g.systemd_cgroup && (strcmp(name, "create") == 0 || strcmp(name, "run") == 0)) {
+			fprintf(stderr, "hullrt: --systemd-cgroup: the systemd cgroup driver is not available in hullrt; "
+					"cgroups are managed directly (cgroupfs): run without --systemd-cgroup\n");
+			return 1;
+		}
 		optind = 0; /* reset getopt for the command's own flags (argv[0] = command name) */
 		return commands[i].fn(&g, argc - cmd_index, argv + cmd_index);
 	}
