@@ -40,7 +40,7 @@ def test_bad_flags_leave_nothing(eng):  # noqa: F811
     cases = [(["--cap-add", "CAP_NOPE"], "CAP_NOPE"), (["--mount", "type=bogus,target=/x"], "bogus"),
              (["-v", "relative/path:/x:ro"], None), (["-v", "/tmp:/x:zz"], "zz"),
              (["--mount", "type=bind,target=/x"], "source"), (["--ulimit", "nofile"], "--ulimit"),
-             (["--security-opt", "seccomp=/nonexistent.json"], "seccomp"), (["--network", "bridge"], "network"),
+             (["--security-opt", "seccomp=/nonexistent.json"], "seccomp"), (["--network", "nosuchnet"], "network nosuchnet not found"),
              (["--stop-signal", "SIGNOPE"], "SIGNOPE"), (["-w", "relative"], "-w"),
              (["--runtime", "/nonexistent-runtime"], "--runtime")]
     for flags, word in cases:
