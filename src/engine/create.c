@@ -268,7 +268,7 @@ static int hostconfig(const struct run_opts *o, json_t *hc, struct hull_err **er
 	json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
 	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
 	json_object_set_new(hc, "Init", json_boolean(o->init));
-	const char *net = o->network ? o->network : "none";
+	const char *net = o->network ? o->network : ENGINE_DEFAULT_NETWORK;
 	json_object_set_new(hc, "NetworkMode", json_string(net));
 	if (o->runtime) {
 		if (access(o->runtime, X_OK) < 0)
@@ -435,7 +435,7 @@ static json_t *image_cfg_strv(json_t *cfg, const char *k)
 static int network_record(struct ctr *c, const struct run_opts *o, json_t *cfg, json_t *hc, struct hull_err **err)
 {
 	json_t *nj = net_config_to_json(&o->net);
-	const char *net = o->network ? o->network : "none";
+	const char *net = o->network ? o->network : ENGINE_DEFAULT_NETWORK;
 	if (!strncmp(net, "container:", 10)) {
 		_cleanup_ctr_ struct ctr *other = ctr_find(c->e, net + 10, err);
 		if (!other) {

@@ -26,6 +26,8 @@
 #define ENGINE_EXIT_ERROR 125
 #define ENGINE_EXIT_CANNOT_EXEC 126
 #define ENGINE_EXIT_NOT_FOUND 127
+/* --network when none is given: docker's default bridge network (src/net). */
+#define ENGINE_DEFAULT_NETWORK "bridge"
 
 struct engine {
 	char *root;          /* --root */
