@@ -52,6 +52,10 @@ def normalise_facts(f, b):
     f["mounts"] = sorted({x for x in (_accepted(m, b) for m in f["mounts"]) if x})
     f["fds"] = sorted(f["fds"])
     f["cgroup"] = {k: v.replace(b.id, "<id>") for k, v in f["cgroup"].items()}
+    # Signals 32 and 33 are glibc's own (SIGCANCEL, SIGSETXID): runc (Go) keeps whatever disposition its
+    # caller gave them, hullrt resets every signal; only the others must agree.
+    if "sig_ignored" in f:
+        f["sig_ignored"] = "%016x" % (int(f["sig_ignored"], 16) & ~(0x3 << 31))
     return f
 
 
