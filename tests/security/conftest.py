@@ -119,16 +119,3 @@ def compile_static(source, out, tmpdir):
     subprocess.run(["cc", "-O2", "-static", "-o", out, src], check=True, capture_output=True, timeout=120)
     os.chmod(out, 0o755)
 
-
-
-@pytest.fixture
-def sentinel_dir():
-    """A host directory with one file, "sentinel" (content "canary\\n"): escape tests point symlinks at it;
-    it must stay as it is."""
-    d = tempfile.mkdtemp(prefix="hulltest-rootfs-canary-", dir=hh.TMP)
-    with open(os.path.join(d, "sentinel"), "w") as f:
-        f.write("canary\n")
-    try:
-        yield d
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
