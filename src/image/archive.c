@@ -95,13 +95,9 @@ static int tar_add_blob(int fd, struct store *s, const char *digest, struct hull
 int image_save(struct store *s, const char *what, const char *path, enum archive_format fmt, struct hull_err **err)
 {
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
+	int i = imagedb_load_find(s, what, &db, err);
+	if (i < 0)
 		return -1;
-	int i = imagedb_find(&db, what, err);
-	if (i < 0) {
-		imagedb_free(&db);
-		return -1;
-	}
 	const struct image_record *r = &db.v[i];
 	int ret = -1;
 	size_t mlen;

@@ -187,6 +187,16 @@ int imagedb_find(const struct imagedb *db, const char *what, struct hull_err **e
 	return hull_err_set(err, ENOENT, "%s: image not known", what);
 }
 
+int imagedb_load_find(struct store *s, const char *what, struct imagedb *db, struct hull_err **err)
+{
+	if (imagedb_load(s, db, err) < 0)
+		return -1;
+	int i = imagedb_find(db, what, err);
+	if (i < 0)
+		imagedb_free(db);
+	return i;
+}
+
 static bool strv_has(char **v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
