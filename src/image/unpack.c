@@ -95,7 +95,7 @@ static int open_dir(int rootfd, const char *rel, bool create, struct hull_err **
 		char saved = *s;
 		*s = 0;
 		char *slash = strrchr(copy, '/');
-		_cleanup_free_ char *parent = slash ? strndup(copy, (size_t)(slash - copy)) : xstrdup(".");
+		_cleanup_free_ char *parent = slash ? xstrndup(copy, (size_t)(slash - copy)) : xstrdup(".");
 		_cleanup_fd_ int pfd = open_dir(rootfd, parent, false, err);
 		if (pfd < 0)
 			return -1;

@@ -63,15 +63,20 @@ size_t pc_mapkey(struct pctx *pc, const char *key)
 	return pc_append(pc, "[\"%.200s\"]", key);
 }
 
+/* "<origin>: <path>: <msg>", or "<origin>: <msg>" at the top level: errors and warnings read alike. */
+static char *pc_vmessage(const struct pctx *pc, const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+	char *located = pc->len ? xasprintf("%s: %s: %s", pc->origin, pc->path, msg)
+				: xasprintf("%s: %s", pc->origin, msg);
+	free(msg);
+	return located;
+}
+
 static int pc_vfail(struct pctx *pc, const char *fmt, va_list ap)
 {
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	if (pc->len)
-		hull_err_set(pc->err, 0, "%s: %s: %s", pc->origin, pc->path, msg);
-	else
-		hull_err_set(pc->err, 0, "%s: %s", pc->origin, msg);
+	char *msg = pc_vmessage(pc, fmt, ap);
+	hull_err_set(pc->err, 0, "%s", msg);
 	free(msg);
 	return -1;
 }
@@ -89,14 +94,11 @@ void pc_warn(struct pctx *pc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = pc_vmessage(pc, fmt, ap);
 	va_end(ap);
 	pc->warnings = xrealloc(pc->warnings, (pc->n_warnings + 2) * sizeof(char *));
-	pc->warnings[pc->n_warnings++] = xasprintf("%s: %s: %s", pc->origin, pc->path, msg);
+	pc->warnings[pc->n_warnings++] = msg;
 	pc->warnings[pc->n_warnings] = NULL;
-	free(msg);
 }
 
 static bool is_bigint(const json_t *v)
