@@ -252,7 +252,7 @@ out:
 static char *layout_blob(int layoutfd, const char *digest, uint64_t size, size_t *len, struct hull_err **err)
 {
 	_cleanup_free_ char *name = xasprintf("blobs/sha256/%s", digest + 7);
-	char *buf = fs_read_file_at(layoutfd, name, len, err);
+	char *buf = fs_read_file_in_root(layoutfd, name, len, err);
 	if (!buf)
 		return NULL;
 	char got[72];
@@ -308,7 +308,7 @@ static int load_manifest(struct store *s, int layoutfd, const char *digest, uint
 static int load_oci(struct store *s, int layoutfd, FILE *out, struct hull_err **err)
 {
 	size_t len;
-	_cleanup_free_ char *txt = fs_read_file_at(layoutfd, "index.json", &len, err);
+	_cleanup_free_ char *txt = fs_read_file_in_root(layoutfd, "index.json", &len, err);
 	if (!txt)
 		return -1;
 	json_t *idx = json_loadb(txt, len, 0, NULL);
@@ -346,7 +346,7 @@ static int load_oci(struct store *s, int layoutfd, FILE *out, struct hull_err **
 static int load_docker(struct store *s, int dirfd, FILE *out, struct hull_err **err)
 {
 	size_t len;
-	_cleanup_free_ char *txt = fs_read_file_at(dirfd, "manifest.json", &len, err);
+	_cleanup_free_ char *txt = fs_read_file_in_root(dirfd, "manifest.json", &len, err);
 	if (!txt)
 		return -1;
 	json_t *arr = json_loadb(txt, len, 0, NULL);
@@ -454,7 +454,13 @@ int image_load(struct store *s, const char *path, FILE *out, struct hull_err **e
 			goto out;
 	}
 	struct stat ist;
-	bool oci = fstatat(dirfd, "index.json", &ist, 0) == 0;
+	bool oci = fstatat(dirfd, "index.json", &ist, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!oci && !tmp) {
+		/* load_docker links and writes blobs into the directory it reads: that must be our own
+		 * extraction dir, never the caller's (whose "blobs" could be a symlink to anywhere). */
+		hull_err_set(err, EINVAL, "not an OCI image layout (no index.json): a docker-archive loads from its tar");
+		goto out;
+	}
 	ret = oci ? load_oci(s, dirfd, out, err) : load_docker(s, dirfd, out, err);
 out:
 	store_tmp_remove(s, tmp);
