@@ -455,6 +455,9 @@ bool pc_valid_id_list(const char *s)
 		char *end;
 		if (*s < '0' || *s > '9')
 			return false;
+		/* A number past ULONG_MAX comes back as ULONG_MAX with ERANGE: refused here, not by the kernel
+		 * half-way through setting the container up. */
+		errno = 0;
 		unsigned long a = strtoul(s, &end, 10);
 		if (*end == '-') {
 			if (end[1] < '0' || end[1] > '9')
@@ -463,6 +466,8 @@ bool pc_valid_id_list(const char *s)
 			if (b < a)
 				return false;
 		}
+		if (errno == ERANGE)
+			return false;
 		if (!*end)
 			return true;
 		if (*end != ',')
