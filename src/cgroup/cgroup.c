@@ -213,13 +213,23 @@ static void undo_created(const char *mnt, const char *path, int count)
 	}
 }
 
+/* Whether word is one of the space-separated words of list ("cpu" is not in "cpuset io"). */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static void v2_enable_all_in(int dfd)
 {
 	_cleanup_free_ char *avail = cg_read(dfd, "cgroup.controllers");
 	_cleanup_free_ char *on = cg_read(dfd, "cgroup.subtree_control");
 	char *save = NULL;
 	for (char *w = avail ? strtok_r(avail, " \n", &save) : NULL; w; w = strtok_r(NULL, " \n", &save)) {
-		if (on && strstr(on, w))
+		if (has_word(on, w))
 			continue;
 		_cleanup_free_ char *v = xasprintf("+%s", w);
 		/* A controller that cannot be enabled (e.g. a parent with processes) shows up later as a
