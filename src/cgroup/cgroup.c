@@ -669,13 +669,8 @@ int cgroup_kill(struct cgroup *cg, int sig, struct hull_err **err)
 	/* A killed process cannot die while frozen: thaw a paused cgroup too when killing it. */
 	if (froze || (was_frozen && sig == SIGKILL)) {
 		struct hull_err *e2 = NULL;
-		if (cgroup_freeze(cg, false, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
-			else
-				hull_err_free(e2);
-			return -1;
-		}
+		if (cgroup_freeze(cg, false, &e2) < 0 && ret == 0)
+			return hull_err_pass(err, &e2);
 		hull_err_free(e2);
 	}
 	return ret;

@@ -72,8 +72,7 @@ int imagedb_load(struct store *s, struct imagedb *db, struct hull_err **err)
 	if (!txt) {
 		if (e->errnum == ENOENT)
 			return 0;
-		*err = steal_ptr(&e);
-		return -1;
+		return hull_err_pass(err, &e);
 	}
 	json_error_t jerr;
 	json_t *j = json_loadb(txt, len, 0, &jerr);

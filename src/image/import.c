@@ -178,10 +178,8 @@ static int run_job(struct layer_job *j, struct hull_err **err)
 				pthread_join(tid, NULL);
 				thread = false;
 				/* When the unpacker failed first, the download error is only its echo. */
-				if (j->unpack_err && err && *err && strstr((*err)->msg, "unpacker stopped")) {
-					hull_err_free(*err);
-					*err = steal_ptr(&j->unpack_err);
-				}
+				if (j->unpack_err && err && *err && strstr((*err)->msg, "unpacker stopped"))
+					hull_err_pass(err, &j->unpack_err);
 			}
 			goto out;
 		}
@@ -191,7 +189,7 @@ static int run_job(struct layer_job *j, struct hull_err **err)
 		pthread_join(tid, NULL);
 		thread = false;
 		if (j->unpack_err) {
-			*err = steal_ptr(&j->unpack_err);
+			hull_err_pass(err, &j->unpack_err);
 			goto out;
 		}
 		if (strcmp(j->res.diff_id, j->diff_id) != 0) {
@@ -343,7 +341,7 @@ int import_image(struct store *s, struct blob_source *src, const struct import_r
 	pthread_mutex_destroy(&q.lock);
 	for (size_t i = 0; i < m->n_layers; i++)
 		if (jobs[i].err) {
-			*err = steal_ptr(&jobs[i].err);
+			hull_err_pass(err, &jobs[i].err);
 			goto out;
 		}
 	struct image_record rec = { 0 };

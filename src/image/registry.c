@@ -344,10 +344,8 @@ static int request(struct registry *r, const char *path, const char *scope, cons
 		}
 		curl_easy_cleanup(c);
 		curl_slist_free_all(h);
-		if (x->sink_err) {
-			*err = steal_ptr(&x->sink_err);
-			return -1;
-		}
+		if (x->sink_err)
+			return hull_err_pass(err, &x->sink_err);
 		if (cc != CURLE_OK && !fixed && r->insecure_ok && !strcmp(scheme, "https") &&
 		    (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_COULDNT_CONNECT || cc == CURLE_RECV_ERROR ||
 		     cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_WEIRD_SERVER_REPLY || cc == CURLE_GOT_NOTHING)) {

@@ -67,6 +67,20 @@ int hull_err_wrap(struct hull_err **err, const char *fmt, ...)
 	return -1;
 }
 
+int hull_err_pass(struct hull_err **err, struct hull_err **from)
+{
+	struct hull_err *e = *from;
+	*from = NULL;
+	if (!err) {
+		hull_err_free(e);
+		return -1;
+	}
+	if (e != *err)
+		hull_err_free(*err);
+	*err = e;
+	return -1;
+}
+
 void hull_err_free(struct hull_err *err)
 {
 	if (!err)
