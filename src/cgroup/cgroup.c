@@ -2,6 +2,7 @@
  * writer of the hierarchy that holds each controller. See cgroup.h and internal.h. */
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -558,17 +559,6 @@ static const struct cg_hier *procs_hier(const struct cgroup *cg)
 	return h;
 }
 
-/* A DIR stream of its own: a dup of dfd would share (and leave at the end) the directory offset. */
-static DIR *opendir_at(int dfd)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	DIR *d = fdopendir(fd);
-	if (!d)
-		close(fd);
-	return d;
-}
 
 static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth)
 {
@@ -589,7 +579,7 @@ static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth
 	}
 	if (depth > 64)
 		return 0;
-	_cleanup_dir_ DIR *d = opendir_at(dfd);
+	_cleanup_dir_ DIR *d = fs_opendir_at(dfd, ".", NULL);
 	if (!d)
 		return -1;
 	struct dirent *de;
@@ -713,7 +703,7 @@ static int rmdir_tree(int parent, const char *name, int depth)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (depth < 64) {
-		_cleanup_dir_ DIR *d = opendir_at(dfd);
+		_cleanup_dir_ DIR *d = fs_opendir_at(dfd, ".", NULL);
 		struct dirent *de;
 		while (d && (de = readdir(d)))
 			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

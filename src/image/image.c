@@ -208,10 +208,9 @@ static int collect(struct store *s, const struct imagedb *db, FILE *out, struct 
 	int ret = 0;
 	int fds[2] = { s->blobsfd, s->snapfd };
 	for (int which = 0; which < 2 && ret == 0; which++) {
-		int fd = dup(fds[which]);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		DIR *d = fs_opendir_at(fds[which], ".", err);
 		if (!d) {
-			ret = hull_err_sys(err, "list store");
+			ret = hull_err_wrap(err, "list store");
 			break;
 		}
 		struct dirent *de;

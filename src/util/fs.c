@@ -196,20 +196,32 @@ char *fs_read_file_in_root(int rootfd, const char *path, size_t *len, struct hul
 	return fs_read_fd(fd, path, len, err);
 }
 
+DIR *fs_opendir_at(int dirfd, const char *path, struct hull_err **err)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		hull_err_sys(err, "open %s", path);
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		hull_err_sys(err, "opendir %s", path);
+	}
+	return d;
+}
+
 int fs_rmtree_at(int parentfd, const char *name, struct hull_err **err)
 {
 	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return hull_err_sys(err, "unlink %s", name);
-	int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return hull_err_sys(err, "open %s", name);
-	_cleanup_dir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return hull_err_sys(err, "opendir %s", name);
-	}
+	_cleanup_dir_ DIR *d = fs_opendir_at(parentfd, name, err);
+	if (!d)
+		return -1;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

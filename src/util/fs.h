@@ -8,6 +8,7 @@
 #ifndef HULL_UTIL_FS_H
 #define HULL_UTIL_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "util/err.h"
@@ -41,6 +42,11 @@ char *fs_read_file_in_root(int rootfd, const char *path, size_t *len, struct hul
 /* Read fd from its offset to its end; NUL-terminated; *len (if non-NULL) set to the size; what names the
  * file in errors. The fd stays open. */
 char *fs_read_fd(int fd, const char *what, size_t *len, struct hull_err **err);
+
+/* A directory stream of dirfd/path (no symlink followed at its last component) on a fresh O_CLOEXEC fd:
+ * fdopendir(dup(dirfd)) would share the fd's offset, so a second listing through the same dirfd would
+ * start at the end and see nothing. NULL with an error (errno kept) on failure. */
+DIR *fs_opendir_at(int dirfd, const char *path, struct hull_err **err);
 
 /* rm -rf of dirfd/name without following symlinks. */
 int fs_rmtree_at(int dirfd, const char *name, struct hull_err **err);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -99,6 +100,39 @@ static void test_read_in_root(void **state)
 	assert_int_equal(fs_rmtree_at(AT_FDCWD, top, NULL), 0);
 }
 
+static size_t count_entries(DIR *d)
+{
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	return n;
+}
+
+/* Two listings through one dirfd both see everything; a symlink is not listed through. */
+static void test_opendir_twice(void **state)
+{
+	char top[] = "/tmp/hulltest-review-util-XXXXXX";
+	assert_non_null(mkdtemp(top));
+	_cleanup_fd_ int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(mkdirat(dfd, "a", 0755), 0);
+	assert_int_equal(mkdirat(dfd, "b", 0755), 0);
+	assert_int_equal(symlinkat("/", dfd, "link"), 0);
+	for (int round = 0; round < 2; round++) {
+		DIR *d = fs_opendir_at(dfd, ".", NULL);
+		assert_non_null(d);
+		assert_int_equal(fcntl(dirfd(d), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+		assert_int_equal(count_entries(d), 3);
+		closedir(d);
+	}
+	struct hull_err *err = NULL;
+	assert_null(fs_opendir_at(dfd, "link", &err));
+	assert_int_equal(err->errnum, ENOTDIR);
+	hull_err_free(err);
+	assert_int_equal(fs_rmtree_at(AT_FDCWD, top, NULL), 0);
+	assert_int_equal(access(top, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_pass),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_read_in_root),
+		cmocka_unit_test(test_opendir_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
