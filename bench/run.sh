@@ -62,3 +62,76 @@ fi
 printf "%-48s %8s ms\n" "hullrt run (prepared bundle)" "$mr"
 [ $have_podman = 1 ] && awk -v h="$mh" -v p="$mp" 'BEGIN {printf "ratio podman/hull: %.2f\n", p/h}'
 awk -v h="$mh" -v r="$mr" 'BEGIN {printf "ratio hull/hullrt: %.2f (the engine'"'"'s own cost: %.1f ms)\n", h/r, h-r}'
+
+# ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+# Networking (src/net; section owned by the net helper). Everything runs inside a network namespace made
+# here (hull-bench-net-*), never in the machine's own: hull's bridge, veths and nft table, and podman's
+# netavark bridge and rules, live and die with it.
+#   hull run --rm --network bridge          vs  podman run --rm (podman's default network, netavark)
+#   hull run --rm --network bridge -p P:80  vs  podman run --rm -p P:80
+#   from `hull run -d -p P:80 … nc -l` to the first successful TCP connect + reply, vs podman
+# two namespaces: podman's default network is 10.88.0.0/16 too, and hull refuses a subnet another bridge routes
+netns=hull-bench-net-$$
+podns=hull-bench-net-pod-$$
+for ns in "$netns" "$podns"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+net_cleanup() {
+	nsenter --net=/run/netns/"$netns" "$hull" --root "$W/hull" ps -a -q --no-trunc 2>/dev/null \
+		| xargs -r nsenter --net=/run/netns/"$netns" "$hull" --root "$W/hull" rm -f >/dev/null 2>&1 || true
+	nsenter --net=/run/netns/"$podns" "${pod[@]}" rm -af >/dev/null 2>&1 || true
+	ip netns delete "$netns" 2>/dev/null || true
+	ip netns delete "$podns" 2>/dev/null || true
+}
+trap 'net_cleanup; cleanup' EXIT
+inns() { nsenter --net=/run/netns/"$netns" "$@"; }
+pinns() { nsenter --net=/run/netns/"$podns" "$@"; }
+podnet=("${pod[@]}" --network-backend netavark)
+podlim=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+# from `run -d` to the first TCP reply on 127.0.0.1:PORT (microseconds), then remove the container
+first_connect() { # NETNS ENGINE PORT NAME
+	local ns=$1; shift
+	nsenter --net=/run/netns/"$ns" /usr/bin/python3 - "$@" <<'PY'
+import socket, subprocess, sys, time
+engine, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+cmd = engine.split("\x1f") + ["run", "-d", "--name", name, "-p", "%d:80" % port]
+if "podman" in cmd[0]:
+    cmd += ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+else:
+    cmd += ["--network", "bridge"]  # hull's default is still none (docs/networking.md)
+cmd += ["hull-bench/busybox:1", "sh", "-c", "while true; do echo up | nc -l -p 80; done"]
+t0 = time.monotonic()
+subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+while True:
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=1)
+        if s.recv(8):
+            break
+    except OSError:
+        pass
+    if time.monotonic() - t0 > 20:
+        sys.exit("no answer on port %d" % port)
+    time.sleep(0.001)
+print(int((time.monotonic() - t0) * 1e6))
+subprocess.run(engine.split("\x1f") + ["rm", "-f", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+PY
+}
+declare -a n_hull n_hullp n_pod n_podp c_hull c_pod
+have_podnet=$have_podman
+[ $have_podnet = 1 ] && { pinns "${podnet[@]}" run --rm "${podlim[@]}" hull-bench/busybox:1 /bin/true >/dev/null 2>&1 || have_podnet=0; }
+for ((i = 0; i < runs; i++)); do
+	n_hull+=("$(ms inns "$hull" --root "$W/hull" run --rm --network bridge hull-bench/busybox:1 /bin/true)")
+	n_hullp+=("$(ms inns "$hull" --root "$W/hull" run --rm --network bridge -p 18080:80 hull-bench/busybox:1 /bin/true)")
+	c_hull+=("$(first_connect "$netns" "$hull"$'\x1f'--root$'\x1f'"$W/hull" 18081 hull-bench-c$i)")
+	if [ $have_podnet = 1 ]; then
+		n_pod+=("$(ms pinns "${podnet[@]}" run --rm "${podlim[@]}" hull-bench/busybox:1 /bin/true)")
+		n_podp+=("$(ms pinns "${podnet[@]}" run --rm "${podlim[@]}" -p 18082:80 hull-bench/busybox:1 /bin/true)")
+		c_pod+=("$(first_connect "$podns" "$(IFS=$'\x1f'; echo "${podnet[*]}")" 18083 hull-bench-p$i)")
+	fi
+done
+echo "-- networking (inside netns $netns; podman in $podns)"
+printf "%-48s %8s ms\n" "hull run --rm --network bridge" "$(median "${n_hull[@]}")"
+[ $have_podnet = 1 ] && printf "%-48s %8s ms\n" "podman run --rm (default network, netavark)" "$(median "${n_pod[@]}")"
+printf "%-48s %8s ms\n" "hull run --rm --network bridge -p 18080:80" "$(median "${n_hullp[@]}")"
+[ $have_podnet = 1 ] && printf "%-48s %8s ms\n" "podman run --rm -p 18082:80" "$(median "${n_podp[@]}")"
+printf "%-48s %8s ms\n" "hull run -d -p → first TCP reply" "$(median "${c_hull[@]}")"
+[ $have_podnet = 1 ] && printf "%-48s %8s ms\n" "podman run -d -p → first TCP reply" "$(median "${c_pod[@]}")"
+[ $have_podnet = 1 ] || echo "(podman with netavark did not run here: podman rows left out)"

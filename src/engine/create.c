@@ -268,9 +268,7 @@ static int hostconfig(const struct run_opts *o, json_t *hc, struct hull_err **er
 	json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
 	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
 	json_object_set_new(hc, "Init", json_boolean(o->init));
-	const char *net = o->network ? o->network : "none";
-	if (strcmp(net, "none") && strcmp(net, "host"))
-		return hull_err_set(err, EINVAL, "--network %s: only \"none\" and \"host\" are available (bridge networking is not built yet)", net);
+	const char *net = o->network ? o->network : ENGINE_DEFAULT_NETWORK;
 	json_object_set_new(hc, "NetworkMode", json_string(net));
 	if (o->runtime) {
 		if (access(o->runtime, X_OK) < 0)
@@ -432,6 +430,46 @@ static json_t *image_cfg_strv(json_t *cfg, const char *k)
 	return json_is_array(v) ? json_deep_copy(v) : json_array();
 }
 
+/* HostConfig.HullNetwork: the network settings (src/net) the monitor wires at each start; checked now so
+ * that create fails early. container:X is resolved to X's id here. -P publishes the image's ports too. */
+static int network_record(struct ctr *c, const struct run_opts *o, json_t *cfg, json_t *hc, struct hull_err **err)
+{
+	json_t *nj = net_config_to_json(&o->net);
+	const char *net = o->network ? o->network : ENGINE_DEFAULT_NETWORK;
+	if (!strncmp(net, "container:", 10)) {
+		_cleanup_ctr_ struct ctr *other = ctr_find(c->e, net + 10, err);
+		if (!other) {
+			json_decref(nj);
+			return hull_err_wrap(err, "--network %s", net);
+		}
+		json_object_set_new(nj, "network", json_sprintf("container:%s", other->id));
+	} else {
+		json_object_set_new(nj, "network", json_string(net));
+	}
+	json_t *exposed = json_object_get(cfg, "ExposedPorts"), *ex = json_object_get(nj, "exposed"), *v;
+	size_t i;
+	json_array_foreach(ex, i, v) {
+		const char *p = json_string_value(v);
+		_cleanup_free_ char *key = strchr(p, '/') ? xstrdup(p) : xasprintf("%s/tcp", p);
+		json_object_set_new(exposed, key, json_object());
+	}
+	json_array_clear(ex);
+	const char *k;
+	json_object_foreach(exposed, k, v)
+		json_array_append_new(ex, json_string(k));
+	struct net_config check;
+	int r = net_config_from_json(nj, &check, err);
+	if (r == 0)
+		r = net_config_check(c->e->root, &check, err);
+	net_config_clear(&check);
+	if (r < 0) {
+		json_decref(nj);
+		return -1;
+	}
+	json_object_set_new(hc, "HullNetwork", nj);
+	return 0;
+}
+
 static int build_record(struct ctr *c, const struct run_opts *o, struct image_info *img, const char *name,
 			struct hull_err **err)
 {
@@ -523,6 +561,8 @@ static int build_record(struct ctr *c, const struct run_opts *o, struct image_in
 
 	json_t *hc = rec_obj(r, "HostConfig");
 	int rc = hostconfig(o, hc, err);
+	if (rc == 0)
+		rc = network_record(c, o, cfg, hc, err);
 	json_t *mounts = json_array();
 	json_object_set_new(r, "Mounts", mounts);
 	if (rc == 0)

@@ -19,12 +19,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "net/net.h"
 #include "util/err.h"
 
 /* Exit codes, as docker: the engine failed, the command could not be run, the command was not found. */
 #define ENGINE_EXIT_ERROR 125
 #define ENGINE_EXIT_CANNOT_EXEC 126
 #define ENGINE_EXIT_NOT_FOUND 127
+/* --network when none is given: docker's default bridge network (src/net). */
+#define ENGINE_DEFAULT_NETWORK "bridge"
 
 struct engine {
 	char *root;          /* --root */
@@ -53,7 +56,8 @@ struct run_opts {
 	double cpus;
 	uint64_t cpu_shares;
 	const char *cpuset_cpus;
-	const char *network;              /* none|host (default none until bridge networking exists) */
+	const char *network;              /* none|host|bridge|NAME|container:X|cni:NAME (default none, see docs/networking.md) */
+	struct net_config net;            /* -p -P --ip --dns --add-host --network-alias --expose (src/net) */
 	const char *stop_signal;
 	int stop_timeout;                 /* -1: unset (10 s) */
 	const char *runtime;              /* path of an OCI runtime binary, NULL: the built-in library */

@@ -110,6 +110,9 @@ int engine_teardown_runtime(struct ctr *c, struct hull_err **err)
 		} else
 			hull_err_free(e);
 	}
+	/* addresses, veths, published ports of the container (src/net); nothing when it had none */
+	if (net_release(c->e->root, c->id, ret < 0 ? NULL : err) < 0)
+		ret = -1;
 	/* the cgroup, whoever left it (a runtime killed halfway, an external runtime's own layout) */
 	_cleanup_free_ char *cgp = xasprintf(ENGINE_CGROUP_PARENT "/%s", c->id);
 	struct cgroup *cg = cgroup_open(NULL, cgp, false, NULL);
@@ -178,32 +181,31 @@ int engine_exit_for_errno(int errnum)
 	return ENGINE_EXIT_ERROR;
 }
 
-/* The seam for networking: with --network none the namespace gets its loopback up, as docker; bridge
- * networking (src/net) will plug in here with the container's pid. */
+/* The seam for networking (src/net, docs/networking.md): called by the monitor after create, before start.
+ * The host's network needs nothing; container:X joined X's netns through the spec; every other mode gets
+ * its network wired now (none: loopback up; bridge/NAME: veth, address, routes, published ports; cni:NAME:
+ * the CNI plugins), and the container's hosts/hostname/resolv.conf rewritten in place. */
 int engine_network_setup(struct ctr *c, pid_t pid, struct hull_err **err)
 {
-	const char *net = rec_str(json_object_get(c->rec, "HostConfig"), "NetworkMode");
-	if (net && !strcmp(net, "host"))
+	json_t *hc = json_object_get(c->rec, "HostConfig");
+	const char *net = rec_str(hc, "NetworkMode");
+	if (net && (!strcmp(net, "host") || !strncmp(net, "container:", 10)))
 		return 0;
-	uint64_t t = trace_begin();
-	_cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", (int)pid);
-	_cleanup_fd_ int target = open(p, O_RDONLY | O_CLOEXEC);
-	_cleanup_fd_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (target < 0 || self < 0)
-		return hull_err_sys(err, "open network namespace of %d", (int)pid);
-	if (setns(target, CLONE_NEWNET) < 0)
-		return hull_err_sys(err, "setns into the container's network namespace");
-	int ret = 0;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr = { 0 };
-	strcpy(ifr.ifr_name, "lo");
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
-	    (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0))
-		ret = hull_err_sys(err, "bring up lo in the container");
-	if (s >= 0)
-		close(s);
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* we would keep running in the container's network: never */
-	trace_end(t, "network none: lo up");
-	return ret;
+	struct net_config cfg;
+	if (net_config_from_json(json_object_get(hc, "HullNetwork"), &cfg, err) < 0)
+		return -1;
+	if (!cfg.network)
+		cfg.network = xstrdup(net ? net : "none");
+	if (!cfg.hostname)
+		cfg.hostname = xstrdup(rec_str(json_object_get(c->rec, "Config"), "Hostname") ?: c->id);
+	/* A record left by an earlier run of this container (its monitor killed) goes first. */
+	int r = net_release(c->e->root, c->id, err);
+	if (r == 0)
+		r = net_prepare(c->e->root, c->id, ctr_name(c), &cfg, c->dir, err);
+	if (r == 0 && net_attach(c->e->root, c->id, pid, err) < 0) {
+		net_release(c->e->root, c->id, NULL);
+		r = -1;
+	}
+	net_config_clear(&cfg);
+	return r;
 }

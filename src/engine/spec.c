@@ -246,8 +246,24 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 	json_array_append_new(mounts, mnt("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
 	json_array_append_new(mounts, mnt("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
+	/* --network container:X shares X's network and, as docker, its hosts and resolv.conf */
+	const char *netmode = rec_str(json_object_get(c->rec, "HostConfig"), "NetworkMode");
+	const char *peer = rec_str(json_object_get(json_object_get(c->rec, "HostConfig"), "HullNetwork"), "network");
+	_cleanup_ctr_ struct ctr *netpeer = NULL;
+	if (netmode && !strncmp(netmode, "container:", 10)) {
+		netpeer = ctr_find(c->e, peer && !strncmp(peer, "container:", 10) ? peer + 10 : netmode + 10, err);
+		if (!netpeer || ctr_pid(netpeer) <= 0 || strcmp(ctr_status(netpeer), "running")) {
+			if (netpeer)
+				hull_err_set(err, 0, "--network %s: that container is not running", netmode);
+			hull_err_wrap(err, "--network %s", netmode);
+			json_decref(proc);
+			json_decref(mounts);
+			json_decref(caps);
+			return NULL;
+		}
+	}
 	for (size_t k = 0; k < 3; k++) {
-		_cleanup_free_ char *src = xasprintf("%s/%s", c->dir, etc[k]);
+		_cleanup_free_ char *src = xasprintf("%s/%s", netpeer && k ? netpeer->dir : c->dir, etc[k]);
 		_cleanup_free_ char *dst = xasprintf("/etc/%s", etc[k]);
 		json_array_append_new(mounts, mnt(dst, "bind", src, "rbind,rprivate"));
 	}
@@ -266,7 +282,10 @@ json_t *engine_spec_generate(struct ctr *c, struct hull_err **err)
 
 	json_t *ns = json_pack("[{s:s},{s:s},{s:s},{s:s}]", "type", "pid", "type", "ipc", "type", "uts", "type", "mount");
 	const char *net = rec_str(hc, "NetworkMode");
-	if (!net || strcmp(net, "host"))
+	if (netpeer)
+		json_array_append_new(ns, json_pack("{s:s, s:o}", "type", "network", "path",
+						    json_sprintf("/proc/%d/ns/net", (int)ctr_pid(netpeer))));
+	else if (!net || strcmp(net, "host"))
 		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
 	json_t *linux_ = json_pack("{s:o,s:o}", "namespaces", ns, "resources", resources(hc, privileged));
 	json_object_set_new(linux_, "cgroupsPath", json_sprintf(ENGINE_CGROUP_PARENT "/%s", c->id));

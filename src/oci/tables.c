@@ -89,6 +89,7 @@ const struct oci_mountopt oci_mount_options[] = {
 	{ "lazytime", MOPT_MS_SET, MS_LAZYTIME },   { "nolazytime", MOPT_MS_CLEAR, MS_LAZYTIME },
 	{ "silent", MOPT_MS_SET, MS_SILENT },       { "loud", MOPT_MS_CLEAR, MS_SILENT },
 	{ "iversion", MOPT_MS_SET, MS_I_VERSION },  { "noiversion", MOPT_MS_CLEAR, MS_I_VERSION },
+	{ "acl", MOPT_MS_SET, MS_POSIXACL },        { "noacl", MOPT_MS_CLEAR, MS_POSIXACL },
 	{ "bind", MOPT_BIND, MS_BIND },             { "rbind", MOPT_BIND, MS_BIND | MS_REC },
 	{ "shared", MOPT_PROPAGATION, MS_SHARED },  { "rshared", MOPT_PROPAGATION, MS_SHARED | MS_REC },
 	{ "slave", MOPT_PROPAGATION, MS_SLAVE },    { "rslave", MOPT_PROPAGATION, MS_SLAVE | MS_REC },

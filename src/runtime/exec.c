@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,10 +76,24 @@ int container_exec(const struct exec_opts *o, struct hull_err **err)
 	struct seccomp_prog *sc = NULL;
 	struct launch L = { .spec = spec, .proc = o->proc, .id = o->id, .bundle = c->st.bundle,
 			    .rootfs = c->st.rootfs, .is_exec = true, .exec_pidfd = pidfd,
-			    .exec_ns_flags = namespaces_to_join(c->st.pid), .fifo_fd = -1, .console_sock = -1,
+			    .exec_ns_flags = namespaces_to_join(c->st.pid), .exec_root_fd = -1, .fifo_fd = -1,
+			    .console_sock = -1,
 			    .close_in_child = c->dirfd, .no_new_keyring = true, .preserve_fds = o->preserve_fds,
 			    .state_json = exec_state, .state_arg = c, .pidfd = -1 };
-	if (check_apparmor(o->proc->apparmor_profile, "process.apparmorProfile", err) < 0)
+	_cleanup_fd_ int root_fd = -1;
+	if (!(L.exec_ns_flags & CLONE_NEWNS)) {
+		/* Same mount namespace (no "mount" in linux.namespaces): the process joins the init's root. */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)c->st.pid);
+		root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0 || !container_pid_alive(c->st.pid, c->st.pid_start)) {
+			rt_err(err, ESRCH, "cannot exec in a stopped container");
+			goto out;
+		}
+		L.exec_root_fd = root_fd;
+	}
+	if (check_apparmor(o->proc->apparmor_profile, "process.apparmorProfile", err) < 0 ||
+	    check_selinux(o->proc->selinux_label, "process.selinuxLabel", err) < 0)
 		goto out;
 	if (o->proc->terminal && !o->console_socket && o->detach) {
 		rt_err(err, EINVAL, "cannot allocate tty if hullrt will detach without setting console socket");

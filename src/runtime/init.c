@@ -201,16 +201,27 @@ static void reset_signals(void)
 }
 
 /* chdir(process.cwd) and check the result is inside the root: a cwd reached through a leaked fd or a
- * path outside the root shows up as "(unreachable)" or fails (CVE-2024-21626). */
-static int enter_cwd(const char *cwd, struct hull_err **err)
+ * path outside the root shows up as "(unreachable)" or fails (CVE-2024-21626). The first try runs as the
+ * container's root, before the user switch and before an early seccomp filter (whose profile may deny
+ * getcwd); as runc, a chdir refused there (EACCES/EPERM) returns 1 to be retried as the user. */
+static int enter_cwd(const char *cwd, bool as_user, struct hull_err **err)
 {
-	if (chdir(cwd && *cwd ? cwd : "/") < 0)
-		return hull_err_sys(err, "process.cwd: chdir %s", cwd);
+	const char *dir = cwd && *cwd ? cwd : "/";
+	if (chdir(dir) < 0) {
+		if (!as_user && (errno == EACCES || errno == EPERM))
+			return 1;
+		return hull_err_sys(err, "process.cwd: chdir %s", dir);
+	}
 	char buf[4096];
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+	char *got = getcwd(buf, sizeof(buf));
+	if (got && buf[0] == '/')
+		return 0;
+	if (got || errno == ENOENT)
 		return rt_err(err, EPERM, "process.cwd: %s: current working directory is outside of the "
-				    "container root", cwd);
-	return 0;
+				    "container root", dir);
+	/* Only on the retry, after an early filter: a check that cannot run is not a pass. */
+	return hull_err_sys(err, "process.cwd: %s: cannot check that the working directory is inside the "
+				 "container root: getcwd", dir);
 }
 
 static size_t strv_len(char **v)
@@ -291,6 +302,13 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if ((L->exec_ns_flags & CLONE_NEWUSER) && become_ns_root(&err) < 0)
 			child_fail(sock, err);
 		close(L->exec_pidfd);
+		/* A container without a mount namespace of its own: its root is a detached tree (see rootfs.h). */
+		if (L->exec_root_fd >= 0 && (fchdir(L->exec_root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+			hull_err_sys(&err, "chroot into the container's root");
+			child_fail(sock, err);
+		}
+		if (L->exec_root_fd >= 0)
+			close(L->exec_root_fd);
 	} else if (enter_namespaces(L, sock, &err) < 0) {
 		child_fail(sock, err);
 	}
@@ -307,6 +325,12 @@ _Noreturn void launch_child(struct launch *L, int sock)
 
 	struct rootfs_opts ro = { .bundle = L->bundle, .rootfs = L->rootfs, .no_pivot = L->no_pivot,
 				  .in_userns = L->plan.userns, .console_fd = -1 };
+	int host_mnt = -1;
+	if (!L->is_exec && !spec_find_namespace(s, NS_MOUNT)) {
+		if (rootfs_private_mount_ns(&host_mnt, &err) < 0)
+			child_fail(sock, err);
+		ro.private_mnt = true;
+	}
 	_cleanup_free_ char *state = NULL;
 	if (!L->is_exec) {
 		uint64_t t = trace_begin();
@@ -339,6 +363,8 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		trace_end(t, "rootfs finalize");
 		if (proc->terminal && (open_console(L, &slave, &err) < 0 || rootfs_bind_console(slave, &err) < 0))
 			child_fail(sock, err);
+		if (host_mnt >= 0 && rootfs_leave_private_mount_ns(host_mnt, &err) < 0)
+			child_fail(sock, err);
 	} else if (apply_process_attrs(proc, &err) < 0) {
 		child_fail(sock, err);
 	}
@@ -350,12 +376,9 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	if (slave >= 0 && console_make_controlling(slave, &err) < 0)
 		child_fail(sock, err);
 
-	/* Everything that reads files or checks paths comes before the user switch and an early seccomp
-	 * filter (installed before dropping capabilities when noNewPrivileges is false, as runc does), so an
-	 * allowlist profile written for the workload cannot break the runtime's own steps (close_range,
-	 * openat2, getcwd). cwd is entered as root, as runc does. */
-	if (enter_cwd(proc->cwd, &err) < 0)
-		child_fail(sock, err);
+	/* Everything that needs more than the few syscalls of a user switch and execve happens before
+	 * drop_privileges: without no_new_privs it installs the seccomp filter early (as runc), and an
+	 * allowlist profile need not allow what the runtime itself uses (close_range, openat2, getcwd). */
 	char **env = process_build_env(proc->env, proc->n_env, proc->user.uid, &err);
 	if (!env)
 		child_fail(sock, err);
@@ -363,8 +386,8 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		rt_err(&err, EINVAL, "process.args: empty");
 		child_fail(sock, err);
 	}
-	char *path = process_find_executable(proc->args[0], env, strv_len(env), &err);
-	if (!path)
+	int cwd_later = enter_cwd(proc->cwd, false, &err);
+	if (cwd_later < 0)
 		child_fail(sock, err);
 	if (process_cloexec_fds(2 + L->preserve_fds, &err) < 0)
 		child_fail(sock, err);
@@ -372,6 +395,11 @@ _Noreturn void launch_child(struct launch *L, int sock)
 	int listener;
 	bool seccomp_done;
 	if (drop_privileges(L, &listener, &seccomp_done, &err) < 0)
+		child_fail(sock, err);
+	if (cwd_later && enter_cwd(proc->cwd, true, &err) < 0)
+		child_fail(sock, err);
+	char *path = process_find_executable(proc->args[0], env, strv_len(env), &err);
+	if (!path)
 		child_fail(sock, err);
 
 	if (!L->is_exec) {

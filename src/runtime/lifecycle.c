@@ -107,6 +107,17 @@ int check_apparmor(const char *profile, const char *what, struct hull_err **err)
 	return rt_err(err, ENOTSUP, "%s: \"%s\": applying AppArmor profiles is not implemented", what, profile);
 }
 
+int check_selinux(const char *label, const char *what, struct hull_err **err)
+{
+	if (!label || !*label)
+		return 0;
+	/* As runc: a label on a host without SELinux is an error, not a confinement silently dropped.
+	 * selinuxfs is where libselinux looks too. */
+	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
+		return rt_err(err, EINVAL, "%s: \"%s\": SELinux is not enabled on this host", what, label);
+	return rt_err(err, ENOTSUP, "%s: \"%s\": applying SELinux labels is not implemented", what, label);
+}
+
 static char *resolve_rootfs(const char *bundle, const struct spec *s, struct hull_err **err)
 {
 	if (!s->root_path || !*s->root_path) {
@@ -225,8 +236,8 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 		rt_err(err, EINVAL, "config.json: process: required to create a container");
 		goto out;
 	}
-	if (!spec->linux_ || !spec_find_namespace(spec, NS_MOUNT)) {
-		rt_err(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	if (!spec->linux_) {
+		rt_err(err, EINVAL, "config.json: linux: required to create a container");
 		goto out;
 	}
 	if (o->listen_fds > 0) {
@@ -239,11 +250,21 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	}
 	if (check_apparmor(spec->process->apparmor_profile, "config.json: process.apparmorProfile", err) < 0)
 		goto out;
+	if (check_selinux(spec->process->selinux_label, "config.json: process.selinuxLabel", err) < 0 ||
+	    check_selinux(spec->linux_ ? spec->linux_->mount_label : NULL, "config.json: linux.mountLabel", err) < 0)
+		goto out;
 	if (!(rootfs = resolve_rootfs(bundle, spec, err)))
 		goto out;
 	L.rootfs = rootfs;
 	if (plan_build(spec, &L.plan, err) < 0)
 		goto out;
+	/* Without a mount namespace the mounts are made in a private one the init leaves again (rootfs.h);
+	 * from inside a user namespace it could not go back to the runtime's. */
+	if (L.plan.userns && !spec_find_namespace(spec, NS_MOUNT)) {
+		rt_err(err, EINVAL, "config.json: linux.namespaces: a user namespace needs a \"mount\" namespace too "
+				    "(the container's mounts would otherwise go into the runtime's mount namespace)");
+		goto out;
+	}
 	if (hull_trace_fd >= 0) {
 		_cleanup_free_ char *d = plan_describe(&L.plan, spec);
 		trace_end(0, "plan: %s", d);
@@ -328,7 +349,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (!(rb.cg = cgroup_open(NULL, cg_path, true, err)))
 		goto out;
 	rb.cg_made = true;
-	if (spec->linux_->has_resources && cgroup_apply(rb.cg, &spec->linux_->resources, false, err) < 0)
+	if (cgroup_apply(rb.cg, spec->linux_->has_resources ? &spec->linux_->resources : NULL, false, err) < 0)
 		goto out;
 	L.cg = rb.cg;
 	trace_end(t, "cgroup %s", cg_path);

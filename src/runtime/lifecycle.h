@@ -70,6 +70,8 @@ int write_pid_file(const char *path, pid_t pid, struct hull_err **err);
 int console_socket_connect(const char *path, struct hull_err **err);
 /* An AppArmor profile was asked for (non-empty): an error either way on this runtime (see lifecycle.c). */
 int check_apparmor(const char *profile, const char *what, struct hull_err **err);
+/* The same for an SELinux label (process.selinuxLabel, linux.mountLabel, exec --process-label). */
+int check_selinux(const char *label, const char *what, struct hull_err **err);
 /* Where the init sends its pty master: a connection to console_socket, or (NULL) a socketpair whose
  * *peer end the caller reads the master from (foreground run/exec). */
 int console_channel_open(const char *console_socket, int *sock, int *peer, struct hull_err **err);

@@ -78,7 +78,8 @@ uint64_t mountplan_ms_to_attr(unsigned long ms)
 
 unsigned long mountplan_sb_flags(unsigned long ms)
 {
-	return ms & (MS_RDONLY | MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION);
+	return ms & (MS_RDONLY | MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK | MS_SILENT | MS_I_VERSION |
+		     MS_POSIXACL);
 }
 
 /* The atime modes are one field: setting one means clearing the field first, and clearing "noatime"

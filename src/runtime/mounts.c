@@ -122,6 +122,16 @@ int mnt_new_fs(const char *type, const char *source, const char *data, unsigned 
 	for (size_t i = 0; i < sizeof(sb) / sizeof(*sb); i++)
 		if ((sb_flags & sb[i].ms) && fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
 			return fs_error(fsfd, err, "fsconfig ", sb[i].name);
+	/* "acl" is MS_POSIXACL for runc, a superblock flag mount(2) hands to the filesystem, which may ignore
+	 * it (tmpfs and procfs decide ACL support themselves). fsconfig has no generic key for it: pass "acl"
+	 * to a filesystem that knows the option (ext4, btrfs…) and, as mount(2) would, let the others ignore it. */
+	if ((sb_flags & MS_POSIXACL) && fsconfig(fsfd, FSCONFIG_SET_FLAG, "acl", NULL, 0) < 0) {
+		if (errno != EINVAL)
+			return fs_error(fsfd, err, "fsconfig ", "acl");
+		char drain[512];
+		while (read(fsfd, drain, sizeof(drain)) > 0)
+			; /* the "Unknown parameter" line must not prefix a later error */
+	}
 	if (data && *data) {
 		_cleanup_free_ char *copy = xstrdup(data);
 		char *save = NULL;

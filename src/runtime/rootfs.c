@@ -3,6 +3,7 @@
  * and the requested propagation. The steps themselves live in mounts.c and devices.c.
  */
 #include "runtime/rootfs.h"
+#include "runtime/process.h"
 #include "runtime/rootfs_impl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +26,9 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-static bool has_mount_ns(const struct spec *s)
+static bool has_mount_ns(const struct spec *s, const struct rootfs_opts *o)
 {
-	return mountplan_has_ns(s, NS_MOUNT);
+	return o->private_mnt || mountplan_has_ns(s, NS_MOUNT);
 }
 
 /* pivot_root refuses a shared parent mount of the new root. Make only that mount private, so
@@ -42,37 +44,25 @@ static int make_rootfs_parent_private(const char *rootfs, struct hull_err **err)
 	return 0;
 }
 
-/* Without a mount namespace of its own the container shares the host's mounts: nothing may be mounted
- * (runc would mount into the host's namespace), rootfs_finalize only chroots. Say so rather than ignore
- * the parts of the spec that need one. */
-static int check_without_mount_ns(const struct spec *s, struct hull_err **err)
-{
-	const char *why = NULL;
-	if (s->n_mounts)
-		why = "mounts";
-	else if (s->linux_ && (s->linux_->n_masked_paths || s->linux_->n_readonly_paths))
-		why = s->linux_->n_masked_paths ? "linux.maskedPaths" : "linux.readonlyPaths";
-	else if (s->linux_ && s->linux_->n_devices)
-		why = "linux.devices";
-	else if (s->root_readonly)
-		why = "root.readonly";
-	if (why)
-		return hull_err_set(err, EINVAL, "%s: needs a private mount namespace (linux.namespaces has no \"mount\")",
-				    why);
-	return 0;
-}
-
 int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err)
 {
-	if (!has_mount_ns(s))
-		return check_without_mount_ns(s, err);
+	unsigned long prop = mountplan_root_propagation(s);
+	if (o->private_mnt && (prop & MS_SHARED))
+		return hull_err_set(err, EINVAL, "config.json: linux.rootfsPropagation: %s: would carry the container's "
+						 "mounts into the host's (linux.namespaces has no \"mount\")",
+				    s->linux_->rootfs_propagation ? s->linux_->rootfs_propagation : "shared");
+	if (!has_mount_ns(s, o))
+		return hull_err_set(err, EINVAL, "config.json: linux.namespaces: no mount namespace");
 	struct mount_plan plan;
 	if (mountplan_build(s, o->bundle, &plan, err) < 0)
 		return -1;
 	int ret = -1;
 	_cleanup_fd_ int rootfd = -1;
 
-	unsigned long prop = mountplan_root_propagation(s);
+	/* An unbindable "/" could not be bound (the rootfs onto itself, bind mounts from the host): the
+	 * setup runs under rprivate, and rootfs_finalize makes "/" unbindable after pivot_root. */
+	if (prop & MS_UNBINDABLE)
+		prop = (prop & MS_REC) | MS_PRIVATE;
 	uint64_t t = trace_begin();
 	if (mount(NULL, "/", NULL, prop, NULL) < 0) {
 		hull_err_sys(err, "rootfsPropagation: set propagation of /");
@@ -256,12 +246,8 @@ static int seal_deferred_dev(int rootfd, const struct mount_plan *plan, struct h
 int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hull_err **err)
 {
 	uint64_t t = trace_begin();
-	if (!has_mount_ns(s)) {
-		if (chroot(o->rootfs) < 0 || chdir("/") < 0)
-			return hull_err_sys(err, "chroot %s", o->rootfs);
-		trace_end(t, "chroot %s", o->rootfs);
-		return 0;
-	}
+	if (!has_mount_ns(s, o))
+		return hull_err_set(err, EINVAL, "config.json: linux.namespaces: no mount namespace");
 	if ((o->no_pivot ? do_move_root : do_pivot_root)(s, o->rootfs, err) < 0)
 		return -1;
 	trace_end(t, "%s %s", o->no_pivot ? "move+chroot" : "pivot_root", o->rootfs);
@@ -299,4 +285,41 @@ int rootfs_finalize(const struct spec *s, const struct rootfs_opts *o, struct hu
 out:
 	mountplan_free(&plan);
 	return ret;
+}
+
+int rootfs_private_mount_ns(int *host_mnt, struct hull_err **err)
+{
+	uint64_t t = trace_begin();
+	/* ns/mnt is a magic link, which proc_open_verified refuses to follow: open it from the verified dir. */
+	_cleanup_fd_ int nsdir = proc_open_verified("self/ns", O_PATH | O_DIRECTORY, err);
+	if (nsdir < 0)
+		return hull_err_wrap(err, "open the runtime's mount namespace");
+	*host_mnt = openat(nsdir, "mnt", O_RDONLY | O_CLOEXEC);
+	if (*host_mnt < 0)
+		return hull_err_sys(err, "open the runtime's mount namespace: /proc/self/ns/mnt");
+	if (unshare(CLONE_NEWNS) < 0) {
+		close(*host_mnt);
+		*host_mnt = -1;
+		return hull_err_sys(err, "unshare a private mount namespace for the container's mounts");
+	}
+	trace_end(t, "private mount namespace (the container keeps the runtime's)");
+	return 0;
+}
+
+int rootfs_leave_private_mount_ns(int host_mnt, struct hull_err **err)
+{
+	uint64_t t = trace_begin();
+	/* The copy lives in an anonymous mount namespace; closing its fd dissolves that namespace but keeps
+	 * the mounts connected to each other for as long as our root refers to them. */
+	_cleanup_fd_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+								       AT_RECURSIVE);
+	if (tree < 0)
+		return hull_err_sys(err, "clone the container's mount tree");
+	if (setns(host_mnt, CLONE_NEWNS) < 0)
+		return hull_err_sys(err, "back to the runtime's mount namespace");
+	if (fchdir(tree) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return hull_err_sys(err, "chroot into the container's mount tree");
+	close(host_mnt);
+	trace_end(t, "runtime's mount namespace, root in a detached copy of the container's tree");
+	return 0;
 }

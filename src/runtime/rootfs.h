@@ -27,6 +27,9 @@ struct rootfs_opts {
 	/* Path of the container's user namespace (e.g. "/proc/<pid>/ns/user") for idmap mounts without
 	 * mappings of their own; NULL: the caller's own user namespace. */
 	const char *userns_path;
+	/* No "mount" in linux.namespaces: the caller ran rootfs_private_mount_ns, so the steps below run as
+	 * with a mount namespace, in a private one the container leaves again (rootfs_leave_private_mount_ns). */
+	bool private_mnt;
 };
 
 /* Steps before the createContainer hooks: propagation of "/", bind of the rootfs onto itself, every
@@ -48,5 +51,14 @@ int rootfs_open_idmapped_mounts(const struct spec *s, const char *bundle, const 
  * from the container's devpts instance; rootfs_opts.console_fd stays -1 then, and rootfs_prepare makes
  * the /dev/console mount point ahead (process.terminal), so a read-only /dev still takes the bind. */
 int rootfs_bind_console(int console_fd, struct hull_err **err);
+
+/* A container without a mount namespace inherits the runtime's (config-linux.md), but its mounts must not
+ * change the host's: rootfs_private_mount_ns keeps an fd of the current mount namespace in *host_mnt and
+ * unshares a private one (every mount of rootfs_prepare/finalize then lands there, "/" slave or private,
+ * never shared). After rootfs_finalize, rootfs_leave_private_mount_ns clones the finished tree (a
+ * detached copy), goes back to the host's mount namespace and chroots into the copy: the process is in
+ * the runtime's mount namespace, sees the container's mounts, and the host's mount table never saw them. */
+int rootfs_private_mount_ns(int *host_mnt, struct hull_err **err);
+int rootfs_leave_private_mount_ns(int host_mnt, struct hull_err **err);
 
 #endif

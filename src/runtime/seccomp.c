@@ -9,6 +9,8 @@
  *    becomes a rule of its own (an OR); conditions on distinct indexes stay one rule (an AND);
  *  - flags absent altogether means SECCOMP_FILTER_FLAG_SPEC_ALLOW; TSYNC is accepted and ignored
  *    (the container's init is single-threaded when it installs the filter).
+ *  - a syscall numbered above every syscall the profile names gets ENOSYS, not the default action
+ *    (seccomp_enosys.c), so libc falls back from calls newer than the profile.
  */
 #include "runtime/seccomp_internal.h"
 #include "util/cleanup.h"
@@ -262,7 +264,7 @@ struct seccomp_prog *seccomp_prepare(const struct spec_seccomp *s, const char *c
 		goto fail;
 	int r = seccomp_export(ctx, &p->filter, &p->len, err);
 	seccomp_release(ctx);
-	if (r < 0)
+	if (r < 0 || seccomp_enosys_stub(s, &p->filter, &p->len, err) < 0)
 		goto fail;
 	if (use_cache) {
 		_cleanup_err_ struct hull_err *cerr = NULL;

@@ -9,7 +9,7 @@
 #include "util/sha256.h"
 
 /* Bumped whenever the translation below changes what BPF a profile becomes: old cache entries then miss. */
-#define SECCOMP_CACHE_FORMAT "hull-seccomp-bpf-3"
+#define SECCOMP_CACHE_FORMAT "hull-seccomp-bpf-4"
 
 /* Check the profile and compute the seccomp(2) flags and whether a listener is needed. No libseccomp. */
 int seccomp_profile_check(const struct spec_seccomp *s, unsigned int *flags, bool *notify, struct hull_err **err);
@@ -17,6 +17,11 @@ int seccomp_profile_check(const struct spec_seccomp *s, unsigned int *flags, boo
 scmp_filter_ctx seccomp_build_ctx(const struct spec_seccomp *s, struct hull_err **err);
 /* Export ctx as BPF into a malloc'd buffer. */
 int seccomp_export(scmp_filter_ctx ctx, void **filter, size_t *len, struct hull_err **err);
+
+/* runc's ENOSYS rule (seccomp_enosys.c): whether the profile's default action calls for the stub, and
+ * prepending it to an exported program (*filter is replaced). Returns the stub's length, 0 when none. */
+bool seccomp_wants_enosys_stub(const struct spec_seccomp *s);
+int seccomp_enosys_stub(const struct spec_seccomp *s, void **filter, size_t *len, struct hull_err **err);
 
 /* Cache key: sha256 over the format, libseccomp version, kernel release and machine, and raw_json. */
 void seccomp_cache_key(const char *raw_json, char hex[SHA256_HEX_LEN + 1]);

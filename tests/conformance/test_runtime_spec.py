@@ -337,8 +337,6 @@ def test_features_document_shape(rt):
     check_features_shape(json.loads(r.stdout))
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="G6 (docs/conformance.md): mount options acl/noacl (MS_POSIXACL) unknown to hullrt")
 def test_features_cover_runcs(runtime, runc):
     """A drop-in must accept what runc says it accepts: hullrt's namespaces, hooks, mount options,
     capabilities and seccomp actions/operators/archs include runc's."""

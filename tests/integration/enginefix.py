@@ -55,19 +55,30 @@ def cgroup_dirs(cid):
 
 
 class Engine:
+    """`hull --root ROOT ...` run inside a network namespace of this test's own (`nsenter --net`: the mount
+    namespace stays the host's, so the monitor's mounts are visible to the cleanup): the default network is
+    docker's bridge, and its bridge, veths and nftables table must never land in the machine's namespace."""
+
     def __init__(self, root):
         self.root = root
         self.ids = set()
+        self.netns = "hulltest-engine-%d-%s" % (os.getpid(), os.path.basename(root.rstrip("/")))
+        subprocess.run(["ip", "netns", "add", self.netns], check=True, capture_output=True)
+        subprocess.run(["ip", "-n", self.netns, "link", "set", "lo", "up"], check=True, capture_output=True)
+
+    def argv(self, *args):
+        """The command line of `hull --root ROOT args...` inside this engine's network namespace."""
+        return ["nsenter", "--net=/run/netns/" + self.netns, HULL, "--root", self.root, *args]
 
     def __call__(self, *args, check=True, timeout=60, input=None, env=None, **kw):
-        p = subprocess.run([HULL, "--root", self.root, *args], capture_output=True, text=True, timeout=timeout,
+        p = subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=timeout,
                            input=input, env=env, **kw)
         if check and p.returncode != 0:
             raise AssertionError(f"hull {' '.join(args)} -> {p.returncode}\n{p.stdout}\n{p.stderr}")
         return p
 
     def popen(self, *args, **kw):
-        return subprocess.Popen([HULL, "--root", self.root, *args], **kw)
+        return subprocess.Popen(self.argv(*args), **kw)
 
     def container_ids(self):
         d = os.path.join(self.root, "containers")
@@ -88,7 +99,7 @@ class Engine:
     def cleanup(self):
         ids = set(self.container_ids()) | self.ids
         for cid in ids:
-            subprocess.run([HULL, "--root", self.root, "rm", "-f", "-v", cid], capture_output=True, timeout=60)
+            subprocess.run(self.argv("rm", "-f", "-v", cid), capture_output=True, timeout=60)
         for mp in sorted(mounts_under(self.root), key=len, reverse=True):
             subprocess.run(["umount", "-l", mp], capture_output=True)
         for cid in ids:
@@ -99,6 +110,7 @@ class Engine:
                 except OSError:
                     pass
         shutil.rmtree(self.root, ignore_errors=True)
+        subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)
 
 
 @pytest.fixture

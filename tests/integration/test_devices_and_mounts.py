@@ -162,3 +162,19 @@ def test_device_cgroup_denies_unlisted(runtime, bundle):
     r = runtime.run(bundle)
     assert r.rc == 1
     assert hh.parse_last_json(r.stdout)["errno"] in (errno.EPERM, errno.EACCES, errno.ENXIO)
+
+
+def test_device_cgroup_default_rules_without_resources_section(rt, bundle):
+    """No linux.resources at all: the container still gets the default device rules (deny all, then the
+    standard devices), as runc applies them. A node made in the rootfs for a device that is not in that
+    list (char 1:250, an unregistered minor of the mem driver) is refused by the device cgroup (EPERM)
+    before the driver could answer ENXIO; /dev/null still opens."""
+    bundle.linux.pop("resources", None)
+    os.mknod(bundle.rootfs_path("/hullkmsg"), 0o666 | 0o020000, os.makedev(1, 250))
+    bundle.process["args"] = ["/bin/sh", "-c", "/hull-helper read /hullkmsg; /hull-helper read /dev/null"]
+    r = rt.run(bundle)
+    import json
+    got = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert len(got) == 2, (r.stdout, r.stderr)
+    assert not got[0]["ok"] and got[0]["errno"] == errno.EPERM, got[0]
+    assert got[1]["ok"], got[1]

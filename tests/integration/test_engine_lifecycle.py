@@ -309,7 +309,8 @@ def test_tty_and_window_size(eng):  # noqa: F811
     pid, fd = pty.fork()
     if pid == 0:
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 99, 0, 0))
-        os.execv(HULL, [HULL, "--root", eng.root, "run", "--rm", "-i", "-t", IMAGE, "sh"])
+        argv = eng.argv("run", "--rm", "-i", "-t", IMAGE, "sh")
+        os.execvp(argv[0], argv)
     try:
         os.write(fd, b"tty; stty size\n")
         out = read_until(fd, b"33 99")

@@ -196,3 +196,23 @@ def test_no_pivot(rt, make_bundle):
     assert "ro" in opts(m["/proc/sys"])
     # nothing of the host's own mounts is listed (the helper sees them only if they are reachable)
     assert not any(t.startswith(hh.TMP + "/hulltest-") for t in m), sorted(m)
+
+
+def test_acl_noacl_are_flags_not_fs_data(rt, make_bundle):
+    """runc treats acl/noacl as MS_POSIXACL (a flag, not data for the filesystem): tmpfs, which has no such
+    parameter, mounts with either, and the data options beside them still reach the filesystem."""
+    b = make_bundle()
+    b.add_mount("/mnt/acl", "tmpfs", "tmpfs", ["acl", "size=1m"])
+    b.add_mount("/mnt/noacl", "tmpfs", "tmpfs", ["noacl", "nosuid", "size=2m"])
+    m = mounts_by_target(rt.run_facts(b))
+    assert "size=1024k" in m["/mnt/acl"]["super_options"].split(","), m["/mnt/acl"]
+    assert "size=2048k" in m["/mnt/noacl"]["super_options"].split(","), m["/mnt/noacl"]
+    assert "nosuid" in opts(m["/mnt/noacl"]), m["/mnt/noacl"]
+
+
+def test_acl_leaves_no_trace_in_a_later_error(runtime, make_bundle):
+    b = make_bundle()
+    b.add_mount("/mnt/acl", "tmpfs", "tmpfs", ["acl", "size=bogus"])
+    r = runtime.run(b)
+    assert r.rc != 0
+    assert "size" in r.stderr and "'acl'" not in r.stderr, r.stderr

@@ -309,3 +309,44 @@ def test_exec_failure_reports_path(runtime, make_bundle):
     r = runtime.run(b)
     assert r.rc != 0
     assert "/does/not/exist" in r.stderr
+
+
+def test_exec_callers_ignored_signals_not_inherited(runtime, make_bundle):
+    # The same for `exec`: the exec'd process gets default dispositions and an empty mask.
+    import signal
+    import subprocess
+    b = make_bundle(["/hull-helper", "sleep", "30"])
+    runtime.run(b, detach=True).check("run -d")
+
+    def ignore():
+        for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    r = subprocess.run([runtime.binary, "--root", runtime.root, "exec", b.id, "/hull-helper", "facts"],
+                       capture_output=True, text=True, timeout=30, preexec_fn=ignore, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert int(f["sig_ignored"], 16) == 0, f["sig_ignored"]
+    assert int(f["sig_blocked"], 16) == 0, f["sig_blocked"]
+
+
+def test_cwd_only_the_user_can_enter(rt, make_bundle):
+    """As runc: process.cwd is entered as the container's root first; when root is refused (EACCES) it is
+    retried as the user. In a user namespace root has no DAC override on a directory whose owner is not
+    mapped; the user gets in through the directory's (mapped) group."""
+    import subprocess
+    b = make_bundle(["/hull-helper", "facts"])
+    b.add_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    subprocess.run(["chown", "-R", "100000:100000", b.rootfs], check=True)
+    d = b.rootfs_path("/hulltest-groupdir")
+    os.mkdir(d)
+    os.chown(d, 5, 101000)  # owner unmapped; group = container gid 1000
+    os.chmod(d, 0o070)
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.process["cwd"] = "/hulltest-groupdir"
+    r = rt.run(b)
+    assert r.rc == 0, r.stderr
+    f = hh.parse_last_json(r.stdout)
+    assert f["cwd"] == "/hulltest-groupdir" and f["uid"] == 1000, f

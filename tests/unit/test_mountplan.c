@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "oci/tables.h"
 #include "runtime/mountplan.h"
 #include "util/cleanup.h"
 
@@ -60,6 +61,15 @@ static void test_ms_to_attr(void **state)
 	assert_int_equal(mountplan_ms_to_attr(MS_BIND | MS_REC), 0);
 	assert_int_equal(mountplan_sb_flags(MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC | MS_NOSUID),
 			 MS_SYNCHRONOUS | MS_RDONLY | MS_DIRSYNC);
+	/* "acl" (runc: MS_POSIXACL) is a superblock flag, not a per-mount attribute. */
+	assert_int_equal(mountplan_sb_flags(MS_POSIXACL | MS_NODEV), MS_POSIXACL);
+	assert_int_equal(mountplan_ms_to_attr(MS_POSIXACL), 0);
+	const struct oci_mountopt *acl = oci_mountopt_lookup("acl"), *noacl = oci_mountopt_lookup("noacl");
+	assert_non_null(acl);
+	assert_non_null(noacl);
+	assert_int_equal(acl->kind, MOPT_MS_SET);
+	assert_int_equal(noacl->kind, MOPT_MS_CLEAR);
+	assert_int_equal(acl->value, MS_POSIXACL);
 }
 
 static struct spec_mount mnt(const char *dest, const char *type, const char *src)

@@ -322,8 +322,9 @@ static void test_propagation(void **state)
 	run_case(case_rshared_root);
 }
 
-/* Without a mount namespace nothing is mounted (that would be the host's namespace): parts of the spec
- * that need one are refused, and with none of them the container is only chrooted. */
+/* Without a mount namespace of its own the container keeps the runtime's (config-linux.md), but nothing is
+ * mounted there: the mounts happen in a private namespace, and the process ends up back in the runtime's
+ * one with its root in a detached copy of the finished tree (rootfs_private_mount_ns / leave). */
 static void case_no_mount_ns(void)
 {
 	struct sb b;
@@ -331,23 +332,33 @@ static void case_no_mount_ns(void)
 	b.ns[0].type = NS_PID; /* drop "mount" */
 	b.l.n_namespaces = 1;
 	add(&b, "/proc", "proc", "proc", 0, NULL);
-	struct rootfs_opts o = opts();
-	expect_failure(&b, &o, true, "mounts: needs a private mount namespace");
-	sb_init(&b);
-	b.ns[0].type = NS_PID;
-	b.l.n_namespaces = 1;
-	b.masked[0] = "/proc/kcore";
+	b.masked[0] = "/proc/timer_list";
 	b.l.n_masked_paths = 1;
-	expect_failure(&b, &o, true, "linux.maskedPaths: needs a private mount namespace");
-	b.l.n_masked_paths = 0;
+	struct rootfs_opts o = opts();
+	expect_failure(&b, &o, true, "no mount namespace");
+
+	struct stat ns_before, ns_after;
+	CHECK(stat("/proc/self/ns/mnt", &ns_before) == 0, "stat ns\n");
 	_cleanup_free_ char *before = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, NULL);
-	enter(&b.s, &o, true);
-	_cleanup_free_ char *after = fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL, NULL);
-	CHECK(before && after && strcmp(before, after) == 0, "prepare changed the mounts\n");
+	/* Opened now, read at the end: the runtime's namespace seen from the runtime's root. */
+	int mi = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	struct hull_err *err = NULL;
-	must(rootfs_finalize(&b.s, &o, &err), &err, "finalize");
-	CHECK(access("/bin/busybox", X_OK) == 0 && access(E.canary, F_OK) != 0, "not chrooted\n");
-	CHECK(chdir(E.base) < 0, "host path reachable\n");
+	int host = -1;
+	must(rootfs_private_mount_ns(&host, &err), &err, "private mount ns");
+	o.private_mnt = true;
+	enter(&b.s, &o, false);
+	must(rootfs_leave_private_mount_ns(host, &err), &err, "leave");
+	CHECK(stat("/proc/self/ns/mnt", &ns_after) == 0 && ns_after.st_ino == ns_before.st_ino,
+	      "not in the runtime's mount namespace\n");
+	struct statfs sf;
+	CHECK(statfs("/proc", &sf) == 0 && sf.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */, "no procfs on /proc\n");
+	struct stat kc;
+	CHECK(stat("/proc/timer_list", &kc) == 0 && S_ISCHR(kc.st_mode), "/proc/timer_list not masked\n");
+	CHECK(access("/bin/busybox", X_OK) == 0 && access(E.canary, F_OK) != 0, "not in the container's root\n");
+	char after[65536];
+	ssize_t n = read(mi, after, sizeof(after) - 1);
+	CHECK(before && n >= 0 && (after[n] = 0, strcmp(before, after) == 0), "the runtime's mounts changed\n");
+	close(mi);
 }
 
 static void test_no_mount_ns(void **state)

@@ -561,6 +561,97 @@ static void test_from_config_json(void **state)
 	spec_free(sp);
 }
 
+/* ---- runc's ENOSYS rule for syscalls newer than the profile (seccomp_enosys.c) ---- */
+
+static int child_enosys_rule(void)
+{
+	if (errno_of(syscall(SYS_getpid)) != 0) return 1;           /* allowed */
+	if (errno_of(syscall(SYS_getppid)) != EPERM) return 2;      /* older than the newest named: default */
+	if (errno_of(syscall(436 /* close_range */, 3, 2, 0)) != ENOSYS) return 3;
+	if (errno_of(syscall(437 /* openat2 */, -1, NULL, NULL, 0)) != ENOSYS) return 4;
+	if (errno_of(syscall(1000)) != ENOSYS) return 5;
+	return 0;
+}
+
+static int child_enosys_newer_only(void)
+{
+	if (errno_of(syscall(437 /* openat2 */, -1, NULL, NULL, 0)) != ENOSYS) return 1;
+	if (errno_of(syscall(1000)) != ENOSYS) return 2;
+	return 0;
+}
+
+static void test_enosys_for_syscalls_newer_than_profile(void **state)
+{
+	(void)state;
+	char *allowed[] = { "write", "exit_group", "exit", "getpid", "rt_sigreturn" };
+	struct spec_seccomp_syscall r[] = { rule(SCMP_ACT_ALLOW, allowed, 5) };
+	struct spec_seccomp s = profile(SCMP_ACT_ERRNO(0), r, 1);
+	assert_true(seccomp_wants_enosys_stub(&s));
+	int st = run_filtered(&s, child_enosys_rule);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* A KILL default: newer syscalls are answered, not fatal; an older unnamed one still kills. */
+	s.default_action = SCMP_ACT_KILL_PROCESS;
+	st = run_filtered(&s, child_enosys_newer_only);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	st = run_filtered(&s, child_enosys_rule);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGSYS);
+}
+
+static int child_named_openat2(void)
+{
+	if (errno_of(syscall(436 /* close_range */, 3, 2, 0)) != EPERM) return 1; /* below openat2: default */
+	if (errno_of(syscall(438 /* pidfd_getfd */, -1, 0, 0)) != ENOSYS) return 2;
+	return 0;
+}
+
+static void test_enosys_bound_is_the_newest_named(void **state)
+{
+	(void)state;
+	char *allowed[] = { "write", "exit_group", "exit" }, *denied[] = { "openat2" };
+	struct spec_seccomp_syscall r[] = { rule(SCMP_ACT_ALLOW, allowed, 3), rule(SCMP_ACT_ERRNO(0), denied, 1) };
+	r[1].has_errno_ret = true, r[1].errno_ret = EACCES; /* differs from the default: the rule is kept */
+	struct spec_seccomp s = profile(SCMP_ACT_ERRNO(0), r, 2);
+	int st = run_filtered(&s, child_named_openat2);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_enosys_stub_only_for_refusing_defaults(void **state)
+{
+	(void)state;
+	char *names[] = { "getcwd" };
+	struct spec_seccomp_syscall r[] = { rule(SCMP_ACT_ERRNO(0), names, 1) };
+	struct spec_seccomp s = profile(SCMP_ACT_ALLOW, r, 1);
+	assert_false(seccomp_wants_enosys_stub(&s));
+	s.default_action = SCMP_ACT_LOG;
+	assert_false(seccomp_wants_enosys_stub(&s));
+	s.default_action = SCMP_ACT_ERRNO(0);
+	s.has_default_errno_ret = true, s.default_errno_ret = ENOSYS;
+	assert_false(seccomp_wants_enosys_stub(&s));
+	s.default_errno_ret = EPERM;
+	assert_true(seccomp_wants_enosys_stub(&s));
+	/* The stub is in the exported program: longer than libseccomp's alone. */
+	struct hull_err *err = NULL;
+	scmp_filter_ctx ctx = seccomp_build_ctx(&s, &err);
+	assert_non_null(ctx);
+	void *plain;
+	size_t plain_len;
+	assert_int_equal(seccomp_export(ctx, &plain, &plain_len, &err), 0);
+	seccomp_release(ctx);
+	struct seccomp_prog *p = seccomp_prepare(&s, NULL, &err);
+	assert_non_null(p);
+	assert_true(p->len > plain_len);
+	/* x86_64 block: arch load, arch test, nr load, x32 test, x32 part (none: 1), native part (3). */
+	assert_int_equal(p->len - plain_len, 1 + 1 + 1 + 1 + 1 + 3);
+	assert_memory_equal((char *)p->filter + (p->len - plain_len) * sizeof(struct sock_filter), plain,
+			    plain_len * sizeof(struct sock_filter));
+	free(plain);
+	seccomp_prog_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +667,9 @@ int main(void)
 		cmocka_unit_test(test_notify_and_listener),
 		cmocka_unit_test(test_listener_errors),
 		cmocka_unit_test(test_from_config_json),
+		cmocka_unit_test(test_enosys_for_syscalls_newer_than_profile),
+		cmocka_unit_test(test_enosys_bound_is_the_newest_named),
+		cmocka_unit_test(test_enosys_stub_only_for_refusing_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

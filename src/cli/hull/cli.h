@@ -43,7 +43,8 @@ struct hull_globals {
 	X("top", top, "List a container's processes") \
 	X("stats", stats, "Resource usage of containers (--no-stream)") \
 	X("container", container, "Manage containers: ls, prune, inspect, ...") \
-	X("volume", volume, "Manage volumes: create, ls, inspect, rm, prune")
+	X("volume", volume, "Manage volumes: create, ls, inspect, rm, prune") \
+	X("network", network, "Manage networks: create, ls, inspect, rm, prune, connect, disconnect")
 
 #define X(str, name, help) int cmd_##name(struct hull_globals *g, int argc, char **argv) __attribute__((weak));
 HULL_COMMANDS(X)

@@ -140,16 +140,20 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 					"ExitCode", (int)json_integer_value(json_object_get(json_object_get(ct->rec, "State"), "ExitCode")),
 					"Pid", (int)ctr_pid(ct)));
 				json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "Status", json_string(st));
+				char *pt = net_ports_text(ct->e->root, ct->id);
+				json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "Ports", json_string(pt));
+				free(pt);
 			} else if (quiet) {
 				printf("%.*s\n", no_trunc ? 64 : 12, ct->id);
 			} else {
 				char created[64];
 				human_ago(created, sizeof(created), parse_time(json_string_value(json_object_get(ct->rec, "Created"))));
+				_cleanup_free_ char *ports = net_ports_text(ct->e->root, ct->id);
 				char cmdq[64];
 				snprintf(cmdq, sizeof(cmdq), "\"%.*s%s\"", no_trunc ? 60 : 19, cmd,
 					 !no_trunc && strlen(cmd) > 19 ? "…" : "");
 				printf("%.*s   %-20s   %-22s   %-16s   %-26s   %-8s   %s\n", no_trunc ? 64 : 12, ct->id,
-				       img ? img : "", cmdq, strcat(created, " ago"), st, "", ctr_name(ct));
+				       img ? img : "", cmdq, strcat(created, " ago"), st, ports, ctr_name(ct));
 			}
 		}
 		ctr_free(ct);
@@ -414,6 +418,7 @@ int cmd_inspect_any(struct hull_globals *g, int argc, char **argv)
 		if (ct) {
 			json_t *out = json_deep_copy(ct->rec);
 			json_object_set_new(out, "Isolation", engine_isolation(ct));
+			json_object_set_new(out, "NetworkSettings", net_settings(e.root, ct->id));
 			json_t *arr = json_pack("[o]", out);
 			json_dumpf(arr, stdout, JSON_INDENT(4));
 			putchar('\n');

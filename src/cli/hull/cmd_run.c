@@ -13,7 +13,7 @@
 enum {
 	O_RM = 256, O_NAME, O_ENV_FILE, O_ENTRYPOINT, O_MOUNT, O_TMPFS, O_READ_ONLY, O_MEMORY_SWAP, O_CPUS,
 	O_CPUSET, O_PIDS, O_ULIMIT, O_INIT, O_NETWORK, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_RUNTIME, O_PRIVILEGED,
-	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY,
+	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY, O_NETFLAG,
 };
 
 static const struct option run_options[] = {
@@ -34,6 +34,11 @@ static const struct option run_options[] = {
 	{ "privileged", no_argument, 0, O_PRIVILEGED }, { "cap-add", required_argument, 0, O_CAP_ADD },
 	{ "cap-drop", required_argument, 0, O_CAP_DROP }, { "security-opt", required_argument, 0, O_SECOPT },
 	{ "log-opt", required_argument, 0, O_LOG_OPT }, { "sig-proxy", required_argument, 0, O_SIG_PROXY },
+	{ "publish", required_argument, 0, 'p' }, { "publish-all", no_argument, 0, 'P' },
+	/* handed to net_config_flag by name (src/net) */
+	{ "ip", required_argument, 0, O_NETFLAG }, { "dns", required_argument, 0, O_NETFLAG },
+	{ "add-host", required_argument, 0, O_NETFLAG }, { "network-alias", required_argument, 0, O_NETFLAG },
+	{ "expose", required_argument, 0, O_NETFLAG },
 	{ "help", no_argument, 0, 'H' }, { 0, 0, 0, 0 },
 };
 
@@ -49,7 +54,9 @@ static void run_usage(const char *cmd, FILE *out)
 		     "  -v, --volume SRC:DST[:ro]   --mount type=bind|volume|tmpfs,...   --tmpfs DST[:OPTS]   --read-only\n"
 		     "  -m, --memory N[kmg]     --memory-swap N|-1   --cpus N   -c, --cpu-shares N   --cpuset-cpus LIST\n"
 		     "      --pids-limit N      --ulimit NAME=SOFT[:HARD]   --init\n"
-		     "      --network none|host --stop-signal SIG   --stop-timeout SECONDS   --runtime PATH\n"
+		     "      --network none|host|bridge|NAME|container:X|cni:NAME   --ip IP   --dns IP   --add-host NAME:IP\n"
+		     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]   -P, --publish-all   --expose PORT   --network-alias NAME\n"
+		     "      --stop-signal SIG   --stop-timeout SECONDS   --runtime PATH\n"
 		     "      --privileged        --cap-add CAP   --cap-drop CAP\n"
 		     "      --security-opt seccomp=FILE|unconfined | no-new-privileges\n"
 		     "      --log-opt max-size=N[kmg] | max-file=N\n",
@@ -95,7 +102,8 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 	*sig_proxy = true;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:", run_options, NULL)) != -1) {
+	int li = -1;
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:p:P", run_options, &li)) != -1) {
 		char *end;
 		switch (c) {
 		case 'd': *detach = true; break;
@@ -140,6 +148,13 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 		case O_ULIMIT: strv_push(&o->ulimits, optarg); break;
 		case O_INIT: o->init = true; break;
 		case O_NETWORK: o->network = optarg; break;
+		case 'p': case 'P': case O_NETFLAG: {
+			struct hull_err *err = NULL;
+			const char *flag = c == 'p' ? "-p" : c == 'P' ? "-P" : run_options[li].name;
+			if (net_config_flag(&o->net, flag, c == 'P' ? NULL : optarg, &err) < 0)
+				return cli_fail(err);
+			break;
+		}
 		case O_STOP_SIGNAL: o->stop_signal = optarg; break;
 		case O_STOP_TIMEOUT:
 			o->stop_timeout = (int)strtol(optarg, &end, 10);

@@ -60,7 +60,7 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 	extern char **environ;
 	if (selfseal_ensure(full_argc, full_argv, environ, &err) < 0)
 		return exec_fail(g, err);
-	const char *process_json = NULL, *cwd = NULL, *user = NULL, *label = NULL;
+	const char *process_json = NULL, *cwd = NULL, *user = NULL;
 	char **envs = xcalloc((size_t)argc + 1, sizeof(char *)), **capv = xcalloc((size_t)argc + 1, sizeof(char *));
 	char **gidv = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t n_env = 0, n_cap = 0, n_gid = 0;
@@ -77,7 +77,10 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		case 'p': process_json = optarg; break;
 		case 'd': o.detach = true; break;
 		case OPT_PID_FILE: o.pid_file = optarg; break;
-		case OPT_LABEL: label = optarg; break;
+		case OPT_LABEL:
+			if (check_selinux(optarg, "exec --process-label", &err) < 0)
+				return exec_fail(g, err);
+			break;
 		case OPT_APPARMOR:
 			if (check_apparmor(optarg, "exec --apparmor", &err) < 0)
 				return exec_fail(g, err);
@@ -101,7 +104,6 @@ int cmd_exec(struct hullrt_globals *g, int argc, char **argv)
 		default: return 255;
 		}
 	}
-	(void)label; /* SELinux is not enabled here: runc ignores labels then too */
 	int rest = argc - optind;
 	if (rest < 1 || (!process_json && rest < 2)) {
 		rt_err(&err, EINVAL, "\"exec\" requires a minimum of %d argument(s)", process_json ? 1 : 2);

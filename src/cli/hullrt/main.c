@@ -43,10 +43,9 @@ int cli_fail(struct hullrt_globals *g, struct hull_err *err)
 	const char *msg = err && err->msg ? err->msg : "unknown error";
 	log_error("%s", msg);
 	/* runc prints errors to stderr even when logging to a file; containerd reads the log file. */
+	/* With --log-format json on stderr, log_error has already written it there as a json line. */
 	if (hull_log_fd() != 2)
 		fprintf(stderr, "hullrt: %s\n", msg);
-	else if (g && g->log_format && strcmp(g->log_format, "json") == 0)
-		; /* already written as a json line on stderr */
 	hull_err_free(err);
 	return 1;
 }

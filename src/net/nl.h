@@ -1,0 +1,53 @@
+/* nl.h — rtnetlink through libmnl: the few link, address and route operations hull's networking needs,
+ * and dumps of what the kernel holds (for inspect and teardown checks).
+ *
+ * Every function works in the network namespace its `struct nl` socket was opened in: nl_open(-1) is
+ * the caller's namespace, nl_open(nsfd) another one (the socket is created inside it, then the caller
+ * returns to its own namespace, so nothing else of the process ever runs in the container's netns).
+ * This module knows nothing of containers, networks or IPAM; it never touches an interface it is not
+ * named, and never changes sysctls.
+ */
+#ifndef HULL_NET_NL_H
+#define HULL_NET_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <jansson.h>
+#include "util/err.h"
+
+struct nl;
+
+/* A netlink route socket in netns nsfd (-1: the caller's own). */
+struct nl *nl_open(int nsfd, struct hull_err **err);
+void nl_close(struct nl *nl);
+static inline void nl_closep(struct nl **p) { if (*p) nl_close(*p); }
+#define _cleanup_nl_ __attribute__((cleanup(nl_closep)))
+
+/* ifindex of name, 0 when there is no such link, -1 on error. */
+int nl_link_index(struct nl *nl, const char *name, struct hull_err **err);
+/* Create a bridge (EEXIST is success when it already is a bridge). mtu 0: kernel default. */
+int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct hull_err **err);
+/* Create a veth pair: `host` here, `peer` created directly in netns peer_nsfd with the given MAC
+ * (NULL: random) — one message, so a failure leaves no half pair. */
+int nl_veth_add(struct nl *nl, const char *host, const char *peer, int peer_nsfd, unsigned mtu,
+		const uint8_t *peer_mac, struct hull_err **err);
+/* Set master (0: none), and up/down. */
+int nl_link_set(struct nl *nl, const char *name, int master_index, bool up, struct hull_err **err);
+/* Delete a link; ENODEV is success (already gone). */
+int nl_link_del(struct nl *nl, const char *name, struct hull_err **err);
+/* Add an IPv4 address (EEXIST is success). */
+int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int prefix, struct hull_err **err);
+/* Default route (dst 0/0) via gw, or a route to dst/prefix via gw (gw.s_addr 0: on-link). */
+int nl_route_add(struct nl *nl, struct in_addr dst, int prefix, struct in_addr gw, const char *ifname,
+		 struct hull_err **err);
+
+/* Dumps as JSON arrays (what `ip -j` would show, in a smaller shape):
+ * links  [{"index","name","kind"?,"mtu","mac","up","master"?}]
+ * addrs  [{"ifindex","ifname","family","address","prefixlen"}]
+ * routes [{"dst","gateway"?,"ifindex","table"}] (main table, IPv4 and IPv6) */
+json_t *nl_dump_links(struct nl *nl, struct hull_err **err);
+json_t *nl_dump_addrs(struct nl *nl, struct hull_err **err);
+json_t *nl_dump_routes(struct nl *nl, struct hull_err **err);
+
+#endif
