@@ -234,18 +234,23 @@ int pg_bool(struct pctx *pc, const json_t *obj, const char *key, bool *has, bool
 	return r;
 }
 
-int pg_i64(struct pctx *pc, const json_t *obj, const char *key, bool required, bool *has, int64_t min,
-	   int64_t max, int64_t *out)
+/* The member step every integer getter shares: look key up, say whether it was there, push it on the
+ * path; the caller reads the value (or fails "missing") and pops back to *old. */
+static json_t *pg_member(struct pctx *pc, const json_t *obj, const char *key, bool *has, size_t *old)
 {
 	json_t *v = pc_get(obj, key);
 	if (has)
 		*has = v != NULL;
-	size_t old = pc_key(pc, key);
-	int r = 0;
-	if (!v)
-		r = required ? pc_fail(pc, "required integer is missing") : 0;
-	else
-		r = pv_i64(pc, v, min, max, out);
+	*old = pc_key(pc, key);
+	return v;
+}
+
+int pg_i64(struct pctx *pc, const json_t *obj, const char *key, bool required, bool *has, int64_t min,
+	   int64_t max, int64_t *out)
+{
+	size_t old;
+	json_t *v = pg_member(pc, obj, key, has, &old);
+	int r = v ? pv_i64(pc, v, min, max, out) : required ? pc_fail(pc, "required integer is missing") : 0;
 	pc_pop(pc, old);
 	return r;
 }
@@ -253,15 +258,9 @@ int pg_i64(struct pctx *pc, const json_t *obj, const char *key, bool required, b
 int pg_u64(struct pctx *pc, const json_t *obj, const char *key, bool required, bool *has, uint64_t max,
 	   uint64_t *out)
 {
-	json_t *v = pc_get(obj, key);
-	if (has)
-		*has = v != NULL;
-	size_t old = pc_key(pc, key);
-	int r = 0;
-	if (!v)
-		r = required ? pc_fail(pc, "required integer is missing") : 0;
-	else
-		r = pv_u64(pc, v, max, out);
+	size_t old;
+	json_t *v = pg_member(pc, obj, key, has, &old);
+	int r = v ? pv_u64(pc, v, max, out) : required ? pc_fail(pc, "required integer is missing") : 0;
 	pc_pop(pc, old);
 	return r;
 }
