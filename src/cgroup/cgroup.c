@@ -2,6 +2,7 @@
  * writer of the hierarchy that holds each controller. See cgroup.h and internal.h. */
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -213,13 +214,23 @@ static void undo_created(const char *mnt, const char *path, int count)
 	}
 }
 
+/* Whether word is one of the space-separated words of list ("cpu" is not in "cpuset io"). */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static void v2_enable_all_in(int dfd)
 {
 	_cleanup_free_ char *avail = cg_read(dfd, "cgroup.controllers");
 	_cleanup_free_ char *on = cg_read(dfd, "cgroup.subtree_control");
 	char *save = NULL;
 	for (char *w = avail ? strtok_r(avail, " \n", &save) : NULL; w; w = strtok_r(NULL, " \n", &save)) {
-		if (on && strstr(on, w))
+		if (has_word(on, w))
 			continue;
 		_cleanup_free_ char *v = xasprintf("+%s", w);
 		/* A controller that cannot be enabled (e.g. a parent with processes) shows up later as a
@@ -548,17 +559,6 @@ static const struct cg_hier *procs_hier(const struct cgroup *cg)
 	return h;
 }
 
-/* A DIR stream of its own: a dup of dfd would share (and leave at the end) the directory offset. */
-static DIR *opendir_at(int dfd)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	DIR *d = fdopendir(fd);
-	if (!d)
-		close(fd);
-	return d;
-}
 
 static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth)
 {
@@ -579,7 +579,7 @@ static int collect_pids(int dfd, pid_t **pids, size_t *n, size_t *cap, int depth
 	}
 	if (depth > 64)
 		return 0;
-	_cleanup_dir_ DIR *d = opendir_at(dfd);
+	_cleanup_dir_ DIR *d = fs_opendir_at(dfd, ".", NULL);
 	if (!d)
 		return -1;
 	struct dirent *de;
@@ -659,13 +659,8 @@ int cgroup_kill(struct cgroup *cg, int sig, struct hull_err **err)
 	/* A killed process cannot die while frozen: thaw a paused cgroup too when killing it. */
 	if (froze || (was_frozen && sig == SIGKILL)) {
 		struct hull_err *e2 = NULL;
-		if (cgroup_freeze(cg, false, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
-			else
-				hull_err_free(e2);
-			return -1;
-		}
+		if (cgroup_freeze(cg, false, &e2) < 0 && ret == 0)
+			return hull_err_pass(err, &e2);
 		hull_err_free(e2);
 	}
 	return ret;
@@ -708,7 +703,7 @@ static int rmdir_tree(int parent, const char *name, int depth)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (depth < 64) {
-		_cleanup_dir_ DIR *d = opendir_at(dfd);
+		_cleanup_dir_ DIR *d = fs_opendir_at(dfd, ".", NULL);
 		struct dirent *de;
 		while (d && (de = readdir(d)))
 			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

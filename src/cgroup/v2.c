@@ -187,7 +187,7 @@ int cg_v2_unified(struct cgroup *cg, const struct spec_resources *r, struct hull
 		const char *dot = strchr(key, '.');
 		if (strchr(key, '/') || !dot || dot == key || strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
 			return hull_err_set(err, EINVAL, "%s: want a file name of the form <controller>.<knob>", field);
-		_cleanup_free_ char *ctrl = strndup(key, (size_t)(dot - key));
+		_cleanup_free_ char *ctrl = xstrndup(key, (size_t)(dot - key));
 		if (strcmp(ctrl, "cgroup") != 0) {
 			int c = -1;
 			for (int j = 0; j < CG_CTRL_COUNT; j++)

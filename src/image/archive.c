@@ -95,13 +95,9 @@ static int tar_add_blob(int fd, struct store *s, const char *digest, struct hull
 int image_save(struct store *s, const char *what, const char *path, enum archive_format fmt, struct hull_err **err)
 {
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
+	int i = imagedb_load_find(s, what, &db, err);
+	if (i < 0)
 		return -1;
-	int i = imagedb_find(&db, what, err);
-	if (i < 0) {
-		imagedb_free(&db);
-		return -1;
-	}
 	const struct image_record *r = &db.v[i];
 	int ret = -1;
 	size_t mlen;
@@ -256,7 +252,7 @@ out:
 static char *layout_blob(int layoutfd, const char *digest, uint64_t size, size_t *len, struct hull_err **err)
 {
 	_cleanup_free_ char *name = xasprintf("blobs/sha256/%s", digest + 7);
-	char *buf = fs_read_file_at(layoutfd, name, len, err);
+	char *buf = fs_read_file_in_root(layoutfd, name, len, err);
 	if (!buf)
 		return NULL;
 	char got[72];
@@ -312,7 +308,7 @@ static int load_manifest(struct store *s, int layoutfd, const char *digest, uint
 static int load_oci(struct store *s, int layoutfd, FILE *out, struct hull_err **err)
 {
 	size_t len;
-	_cleanup_free_ char *txt = fs_read_file_at(layoutfd, "index.json", &len, err);
+	_cleanup_free_ char *txt = fs_read_file_in_root(layoutfd, "index.json", &len, err);
 	if (!txt)
 		return -1;
 	json_t *idx = json_loadb(txt, len, 0, NULL);
@@ -350,7 +346,7 @@ static int load_oci(struct store *s, int layoutfd, FILE *out, struct hull_err **
 static int load_docker(struct store *s, int dirfd, FILE *out, struct hull_err **err)
 {
 	size_t len;
-	_cleanup_free_ char *txt = fs_read_file_at(dirfd, "manifest.json", &len, err);
+	_cleanup_free_ char *txt = fs_read_file_in_root(dirfd, "manifest.json", &len, err);
 	if (!txt)
 		return -1;
 	json_t *arr = json_loadb(txt, len, 0, NULL);
@@ -458,7 +454,13 @@ int image_load(struct store *s, const char *path, FILE *out, struct hull_err **e
 			goto out;
 	}
 	struct stat ist;
-	bool oci = fstatat(dirfd, "index.json", &ist, 0) == 0;
+	bool oci = fstatat(dirfd, "index.json", &ist, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!oci && !tmp) {
+		/* load_docker links and writes blobs into the directory it reads: that must be our own
+		 * extraction dir, never the caller's (whose "blobs" could be a symlink to anywhere). */
+		hull_err_set(err, EINVAL, "not an OCI image layout (no index.json): a docker-archive loads from its tar");
+		goto out;
+	}
 	ret = oci ? load_oci(s, dirfd, out, err) : load_docker(s, dirfd, out, err);
 out:
 	store_tmp_remove(s, tmp);

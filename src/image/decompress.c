@@ -31,7 +31,11 @@ uint64_t layer_max_uncompressed(uint64_t size)
 	 * let an environment variable raise it for exotic images. */
 	const char *env = getenv("HULL_MAX_LAYER_EXPANSION");
 	uint64_t ratio = env ? strtoull(env, NULL, 10) : 64;
-	return (64ull << 20) + size * ratio;
+	/* size comes from a manifest: saturate rather than wrap to a small limit. */
+	uint64_t limit;
+	if (__builtin_mul_overflow(size, ratio, &limit) || __builtin_add_overflow(limit, 64ull << 20, &limit))
+		return UINT64_MAX;
+	return limit;
 }
 
 struct layer_reader *layer_reader_new(int fd, enum layer_compression comp, uint64_t max_out)

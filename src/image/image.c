@@ -30,13 +30,9 @@ int image_resolve_in(struct store *s, const char *what, struct image_info *out, 
 {
 	memset(out, 0, sizeof(*out));
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
+	int i = imagedb_load_find(s, what, &db, err);
+	if (i < 0)
 		return -1;
-	int i = imagedb_find(&db, what, err);
-	if (i < 0) {
-		imagedb_free(&db);
-		return -1;
-	}
 	const struct image_record *r = &db.v[i];
 	out->id = xstrdup(r->id);
 	out->manifest = xstrdup(r->manifest);
@@ -140,13 +136,11 @@ out:
 int image_unmount(struct store *s, const char *what, struct hull_err **err)
 {
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
-		return -1;
-	int i = imagedb_find(&db, what, err);
-	_cleanup_free_ char *target = i >= 0 ? mount_path(s, db.v[i].id) : NULL;
-	imagedb_free(&db);
+	int i = imagedb_load_find(s, what, &db, err);
 	if (i < 0)
 		return -1;
+	_cleanup_free_ char *target = mount_path(s, db.v[i].id);
+	imagedb_free(&db);
 	if (!is_mountpoint(target))
 		return hull_err_set(err, EINVAL, "%s: image is not mounted", what);
 	if (umount2(target, 0) < 0)
@@ -169,19 +163,16 @@ int image_tag(struct store *s, const char *src, const char *dst, struct hull_err
 	if (lk < 0)
 		return -1;
 	struct imagedb db;
-	if (imagedb_load(s, &db, err) < 0)
+	int i = imagedb_load_find(s, src, &db, err);
+	if (i < 0)
 		return -1;
-	int i = imagedb_find(&db, src, err);
-	int ret = -1;
-	if (i >= 0) {
-		_cleanup_free_ char *id = xstrdup(db.v[i].id);
-		imagedb_untag(&db, name);
-		/* untag may have shifted nothing: records are only removed by rmi/prune */
-		for (size_t k = 0; k < db.n; k++)
-			if (!strcmp(db.v[k].id, id))
-				strv_add(&db.v[k].names, &db.v[k].n_names, name);
-		ret = imagedb_save(s, &db, err);
-	}
+	_cleanup_free_ char *id = xstrdup(db.v[i].id);
+	imagedb_untag(&db, name);
+	/* untag may have shifted nothing: records are only removed by rmi/prune */
+	for (size_t k = 0; k < db.n; k++)
+		if (!strcmp(db.v[k].id, id))
+			strv_add(&db.v[k].names, &db.v[k].n_names, name);
+	int ret = imagedb_save(s, &db, err);
 	imagedb_free(&db);
 	return ret;
 }
@@ -217,10 +208,9 @@ static int collect(struct store *s, const struct imagedb *db, FILE *out, struct 
 	int ret = 0;
 	int fds[2] = { s->blobsfd, s->snapfd };
 	for (int which = 0; which < 2 && ret == 0; which++) {
-		int fd = dup(fds[which]);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		DIR *d = fs_opendir_at(fds[which], ".", err);
 		if (!d) {
-			ret = hull_err_sys(err, "list store");
+			ret = hull_err_wrap(err, "list store");
 			break;
 		}
 		struct dirent *de;

@@ -72,8 +72,7 @@ int imagedb_load(struct store *s, struct imagedb *db, struct hull_err **err)
 	if (!txt) {
 		if (e->errnum == ENOENT)
 			return 0;
-		*err = steal_ptr(&e);
-		return -1;
+		return hull_err_pass(err, &e);
 	}
 	json_error_t jerr;
 	json_t *j = json_loadb(txt, len, 0, &jerr);
@@ -185,6 +184,16 @@ int imagedb_find(const struct imagedb *db, const char *what, struct hull_err **e
 		}
 	}
 	return hull_err_set(err, ENOENT, "%s: image not known", what);
+}
+
+int imagedb_load_find(struct store *s, const char *what, struct imagedb *db, struct hull_err **err)
+{
+	if (imagedb_load(s, db, err) < 0)
+		return -1;
+	int i = imagedb_find(db, what, err);
+	if (i < 0)
+		imagedb_free(db);
+	return i;
 }
 
 static bool strv_has(char **v, size_t n, const char *s)

@@ -38,6 +38,9 @@ void image_record_free(struct image_record *r);
 /* Find by full name or short name (normalised), name@digest, "sha256:<id>", or an ID prefix (≥ 3 hex, unique).
  * Returns the index, or -1 with an error. */
 int imagedb_find(const struct imagedb *db, const char *what, struct hull_err **err);
+/* imagedb_load, then imagedb_find: the index with *db loaded (the caller frees it), or -1 with an error and
+ * nothing to free. */
+int imagedb_load_find(struct store *s, const char *what, struct imagedb *db, struct hull_err **err);
 /* Add rec (taking ownership). An image with the same ID gains rec's names and digests; every name of
  * rec is taken away from any other image that had it. Returns the index of the record. */
 size_t imagedb_add(struct imagedb *db, struct image_record *rec);

@@ -32,9 +32,10 @@ int layout_source_stream(void *ctx, const struct descriptor *d, registry_sink si
 {
 	int layoutfd = *(int *)ctx;
 	_cleanup_free_ char *path = xasprintf("blobs/sha256/%s", d->digest + 7);
-	_cleanup_fd_ int fd = openat(layoutfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* A layout directory may come from anyone: a symlinked blobs/ must not lead out of it. */
+	_cleanup_fd_ int fd = fs_open_in_root(layoutfd, path, O_RDONLY | O_NOFOLLOW, 0, 0, err);
 	if (fd < 0)
-		return hull_err_sys(err, "%s", path);
+		return -1;
 	static __thread char buf[1 << 17];
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -177,10 +178,8 @@ static int run_job(struct layer_job *j, struct hull_err **err)
 				pthread_join(tid, NULL);
 				thread = false;
 				/* When the unpacker failed first, the download error is only its echo. */
-				if (j->unpack_err && err && *err && strstr((*err)->msg, "unpacker stopped")) {
-					hull_err_free(*err);
-					*err = steal_ptr(&j->unpack_err);
-				}
+				if (j->unpack_err && err && *err && strstr((*err)->msg, "unpacker stopped"))
+					hull_err_pass(err, &j->unpack_err);
 			}
 			goto out;
 		}
@@ -190,7 +189,7 @@ static int run_job(struct layer_job *j, struct hull_err **err)
 		pthread_join(tid, NULL);
 		thread = false;
 		if (j->unpack_err) {
-			*err = steal_ptr(&j->unpack_err);
+			hull_err_pass(err, &j->unpack_err);
 			goto out;
 		}
 		if (strcmp(j->res.diff_id, j->diff_id) != 0) {
@@ -342,7 +341,7 @@ int import_image(struct store *s, struct blob_source *src, const struct import_r
 	pthread_mutex_destroy(&q.lock);
 	for (size_t i = 0; i < m->n_layers; i++)
 		if (jobs[i].err) {
-			*err = steal_ptr(&jobs[i].err);
+			hull_err_pass(err, &jobs[i].err);
 			goto out;
 		}
 	struct image_record rec = { 0 };

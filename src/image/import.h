@@ -2,6 +2,8 @@
  * (a registry, an OCI layout directory): config, then every layer downloaded → verified (digest and
  * size) → decompressed → unpacked as one stream, layers in parallel, each committed only when whole and
  * verified (blob digest, diff ID against the config). Finally the image record is written.
+ * It never lets an unverified byte into blobs/ or a half-unpacked layer into snapshots/, and never trusts
+ * a blob source's paths: a layout directory is read through openat2 confined to it.
  */
 #ifndef HULL_IMAGE_IMPORT_H
 #define HULL_IMAGE_IMPORT_H

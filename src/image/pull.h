@@ -1,5 +1,6 @@
 /* pull.h — `hull pull`: reference → manifest (through an index, for a platform) → import.
- * Every manifest is checked against the digest it was asked by or listed under, and against its size. */
+ * Every manifest is checked against the digest it was asked by or listed under, and against its size.
+ * It never stores anything itself: verified content goes to the store through import.h. */
 #ifndef HULL_IMAGE_PULL_H
 #define HULL_IMAGE_PULL_H
 

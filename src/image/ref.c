@@ -137,7 +137,7 @@ int image_ref_parse(const char *s, struct image_ref *out, struct hull_err **err)
 				return hull_err_set(err, EINVAL, "invalid reference \"%s\": bad registry host \"%.*s\"", s,
 						    (int)dlen, name);
 			}
-			out->domain = strndup(name, dlen);
+			out->domain = xstrndup(name, dlen);
 			rest = first_slash + 1;
 		}
 	}

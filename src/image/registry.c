@@ -113,7 +113,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
 			vl--;
 		free(x->www_auth);
-		x->www_auth = strndup(v, vl);
+		x->www_auth = xstrndup(v, vl);
 	}
 	return len;
 }
@@ -158,10 +158,10 @@ static char *challenge_param(const char *s, const char *key)
 		const char *v = p + kl + 1;
 		if (*v == '"') {
 			const char *e = strchr(v + 1, '"');
-			return e ? strndup(v + 1, (size_t)(e - v - 1)) : NULL;
+			return e ? xstrndup(v + 1, (size_t)(e - v - 1)) : NULL;
 		}
 		size_t n = strcspn(v, ", ");
-		return strndup(v, n);
+		return xstrndup(v, n);
 	}
 	return NULL;
 }
@@ -340,14 +340,12 @@ static int request(struct registry *r, const char *path, const char *scope, cons
 			char *ct = NULL;
 			curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
 			free(*content_type);
-			*content_type = ct ? strndup(ct, strcspn(ct, ";")) : NULL;
+			*content_type = ct ? xstrndup(ct, strcspn(ct, ";")) : NULL;
 		}
 		curl_easy_cleanup(c);
 		curl_slist_free_all(h);
-		if (x->sink_err) {
-			*err = steal_ptr(&x->sink_err);
-			return -1;
-		}
+		if (x->sink_err)
+			return hull_err_pass(err, &x->sink_err);
 		if (cc != CURLE_OK && !fixed && r->insecure_ok && !strcmp(scheme, "https") &&
 		    (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_COULDNT_CONNECT || cc == CURLE_RECV_ERROR ||
 		     cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_WEIRD_SERVER_REPLY || cc == CURLE_GOT_NOTHING)) {

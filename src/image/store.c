@@ -29,8 +29,7 @@ static int open_dir(int dirfd, const char *name, struct hull_err **err)
 /* tmp entries are "<pid>-<n>"; sweep those whose process is gone. */
 static void sweep_tmp(struct store *s)
 {
-	int fd = dup(s->tmpfd);
-	_cleanup_dir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_dir_ DIR *d = fs_opendir_at(s->tmpfd, ".", NULL);
 	if (!d)
 		return;
 	struct dirent *de;

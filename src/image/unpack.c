@@ -95,7 +95,7 @@ static int open_dir(int rootfd, const char *rel, bool create, struct hull_err **
 		char saved = *s;
 		*s = 0;
 		char *slash = strrchr(copy, '/');
-		_cleanup_free_ char *parent = slash ? strndup(copy, (size_t)(slash - copy)) : xstrdup(".");
+		_cleanup_free_ char *parent = slash ? xstrndup(copy, (size_t)(slash - copy)) : xstrdup(".");
 		_cleanup_fd_ int pfd = open_dir(rootfd, parent, false, err);
 		if (pfd < 0)
 			return -1;
@@ -166,10 +166,8 @@ static int write_data(struct unpack_state *st, int fd, struct hull_err **err)
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		if (st->read_err) {
-			*err = steal_ptr(&st->read_err);
-			return -1;
-		}
+		if (st->read_err)
+			return hull_err_pass(err, &st->read_err);
 		return hull_err_set(err, EBADMSG, "tar data: %s", archive_error_string(st->a));
 	}
 	return 0;
@@ -354,12 +352,10 @@ int unpack_layer(int rootfd, int in_fd, enum layer_compression comp, uint64_t ma
 		res->entries++;
 	}
 	if (r != ARCHIVE_EOF) {
-		if (st.read_err) {
-			*err = st.read_err;
-			st.read_err = NULL;
-		} else {
+		if (st.read_err)
+			hull_err_pass(err, &st.read_err);
+		else
 			hull_err_set(err, EBADMSG, "layer: tar: %s", archive_error_string(st.a));
-		}
 		goto out;
 	}
 	if (layer_reader_drain(st.reader, err) < 0 || finish_dirs(&st, err) < 0)
@@ -368,10 +364,8 @@ int unpack_layer(int rootfd, int in_fd, enum layer_compression comp, uint64_t ma
 	res->uncompressed = layer_reader_total(st.reader);
 	ret = 0;
 out:
-	if (st.read_err && ret < 0 && err && !*err) {
-		*err = st.read_err;
-		st.read_err = NULL;
-	}
+	if (st.read_err && ret < 0 && err && !*err)
+		hull_err_pass(err, &st.read_err);
 	hull_err_free(st.read_err);
 	archive_read_free(st.a);
 	layer_reader_free(st.reader);

@@ -4,6 +4,8 @@
  * JSON null counts as absent (Go's encoding/json, which wrote most configs we read, does the same), and
  * so does "" for an optional string (pg_str, pg_enum), as runc reads them.
  * Getters return 0 on success (the out value untouched when the key is absent), -1 with *pc->err set.
+ * They never print and never accept a value of the wrong JSON type silently: a warning (pc_warn) is the
+ * only way to let something questionable through, and the caller decides what to do with warnings.
  */
 #ifndef HULL_OCI_PARSE_H
 #define HULL_OCI_PARSE_H

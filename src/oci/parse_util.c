@@ -63,15 +63,20 @@ size_t pc_mapkey(struct pctx *pc, const char *key)
 	return pc_append(pc, "[\"%.200s\"]", key);
 }
 
+/* "<origin>: <path>: <msg>", or "<origin>: <msg>" at the top level: errors and warnings read alike. */
+static char *pc_vmessage(const struct pctx *pc, const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+	char *located = pc->len ? xasprintf("%s: %s: %s", pc->origin, pc->path, msg)
+				: xasprintf("%s: %s", pc->origin, msg);
+	free(msg);
+	return located;
+}
+
 static int pc_vfail(struct pctx *pc, const char *fmt, va_list ap)
 {
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	if (pc->len)
-		hull_err_set(pc->err, 0, "%s: %s: %s", pc->origin, pc->path, msg);
-	else
-		hull_err_set(pc->err, 0, "%s: %s", pc->origin, msg);
+	char *msg = pc_vmessage(pc, fmt, ap);
+	hull_err_set(pc->err, 0, "%s", msg);
 	free(msg);
 	return -1;
 }
@@ -89,14 +94,11 @@ void pc_warn(struct pctx *pc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	char *msg = pc_vmessage(pc, fmt, ap);
 	va_end(ap);
 	pc->warnings = xrealloc(pc->warnings, (pc->n_warnings + 2) * sizeof(char *));
-	pc->warnings[pc->n_warnings++] = xasprintf("%s: %s: %s", pc->origin, pc->path, msg);
+	pc->warnings[pc->n_warnings++] = msg;
 	pc->warnings[pc->n_warnings] = NULL;
-	free(msg);
 }
 
 static bool is_bigint(const json_t *v)
@@ -232,18 +234,23 @@ int pg_bool(struct pctx *pc, const json_t *obj, const char *key, bool *has, bool
 	return r;
 }
 
-int pg_i64(struct pctx *pc, const json_t *obj, const char *key, bool required, bool *has, int64_t min,
-	   int64_t max, int64_t *out)
+/* The member step every integer getter shares: look key up, say whether it was there, push it on the
+ * path; the caller reads the value (or fails "missing") and pops back to *old. */
+static json_t *pg_member(struct pctx *pc, const json_t *obj, const char *key, bool *has, size_t *old)
 {
 	json_t *v = pc_get(obj, key);
 	if (has)
 		*has = v != NULL;
-	size_t old = pc_key(pc, key);
-	int r = 0;
-	if (!v)
-		r = required ? pc_fail(pc, "required integer is missing") : 0;
-	else
-		r = pv_i64(pc, v, min, max, out);
+	*old = pc_key(pc, key);
+	return v;
+}
+
+int pg_i64(struct pctx *pc, const json_t *obj, const char *key, bool required, bool *has, int64_t min,
+	   int64_t max, int64_t *out)
+{
+	size_t old;
+	json_t *v = pg_member(pc, obj, key, has, &old);
+	int r = v ? pv_i64(pc, v, min, max, out) : required ? pc_fail(pc, "required integer is missing") : 0;
 	pc_pop(pc, old);
 	return r;
 }
@@ -251,15 +258,9 @@ int pg_i64(struct pctx *pc, const json_t *obj, const char *key, bool required, b
 int pg_u64(struct pctx *pc, const json_t *obj, const char *key, bool required, bool *has, uint64_t max,
 	   uint64_t *out)
 {
-	json_t *v = pc_get(obj, key);
-	if (has)
-		*has = v != NULL;
-	size_t old = pc_key(pc, key);
-	int r = 0;
-	if (!v)
-		r = required ? pc_fail(pc, "required integer is missing") : 0;
-	else
-		r = pv_u64(pc, v, max, out);
+	size_t old;
+	json_t *v = pg_member(pc, obj, key, has, &old);
+	int r = v ? pv_u64(pc, v, max, out) : required ? pc_fail(pc, "required integer is missing") : 0;
 	pc_pop(pc, old);
 	return r;
 }
@@ -453,6 +454,9 @@ bool pc_valid_id_list(const char *s)
 		char *end;
 		if (*s < '0' || *s > '9')
 			return false;
+		/* A number past ULONG_MAX comes back as ULONG_MAX with ERANGE: refused here, not by the kernel
+		 * half-way through setting the container up. */
+		errno = 0;
 		unsigned long a = strtoul(s, &end, 10);
 		if (*end == '-') {
 			if (end[1] < '0' || end[1] > '9')
@@ -461,6 +465,8 @@ bool pc_valid_id_list(const char *s)
 			if (b < a)
 				return false;
 		}
+		if (errno == ERANGE)
+			return false;
 		if (!*end)
 			return true;
 		if (*end != ',')

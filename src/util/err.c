@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *vformat(const char *fmt, va_list ap)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -18,7 +18,7 @@ static int set(struct hull_err **err, int errnum, const char *fmt, va_list ap)
 {
 	if (!err)
 		return -1;
-	char *m = vformat(fmt, ap);
+	char *m = xvasprintf(fmt, ap);
 	struct hull_err *e = xcalloc(1, sizeof(*e));
 	e->errnum = errnum;
 	if (errnum) {
@@ -58,12 +58,26 @@ int hull_err_wrap(struct hull_err **err, const char *fmt, ...)
 		return -1;
 	va_list ap;
 	va_start(ap, fmt);
-	char *ctx = vformat(fmt, ap);
+	char *ctx = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *m = xasprintf("%s: %s", ctx, (*err)->msg);
 	free(ctx);
 	free((*err)->msg);
 	(*err)->msg = m;
+	return -1;
+}
+
+int hull_err_pass(struct hull_err **err, struct hull_err **from)
+{
+	struct hull_err *e = *from;
+	*from = NULL;
+	if (!err) {
+		hull_err_free(e);
+		return -1;
+	}
+	if (e != *err)
+		hull_err_free(*err);
+	*err = e;
 	return -1;
 }
 
@@ -113,11 +127,19 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s ? s : "", n);
+	if (!p)
+		abort();
+	return p;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }

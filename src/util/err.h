@@ -24,6 +24,9 @@ int hull_err_set(struct hull_err **err, int errnum, const char *fmt, ...)
 int hull_err_sys(struct hull_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefix the message of *err with "context: ". Returns -1. No-op if err or *err is NULL. */
 int hull_err_wrap(struct hull_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the error in *from up to err: err takes it (what it held is freed), or it is freed when err is NULL.
+ * *from is left NULL. Returns -1. For errors caught in a local (a worker's, a callback's). */
+int hull_err_pass(struct hull_err **err, struct hull_err **from);
 void hull_err_free(struct hull_err *err);
 /* For __attribute__((cleanup)). */
 void hull_err_freep(struct hull_err **err);
@@ -32,6 +35,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

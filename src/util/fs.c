@@ -55,7 +55,7 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, struct hull_er
 		/* Resolve the component relative to cur, but a symlink in it must stay inside rootfd: resolve
 		 * the prefix so far from the root instead. */
 		size_t prefix_len = (size_t)(comp - copy) + strlen(comp);
-		_cleanup_free_ char *prefix = strndup(path, prefix_len);
+		_cleanup_free_ char *prefix = xstrndup(path, prefix_len);
 		int next = (int)sys_openat2(rootfd, prefix, &how);
 		if (next < 0)
 			return hull_err_sys(err, "open %s", prefix);
@@ -153,13 +153,8 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_
 	return 0;
 }
 
-char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct hull_err **err)
+char *fs_read_fd(int fd, const char *what, size_t *len, struct hull_err **err)
 {
-	_cleanup_fd_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		hull_err_sys(err, "open %s", path);
-		return NULL;
-	}
 	size_t cap = 4096, n = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
@@ -169,7 +164,7 @@ char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct hull_err 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			hull_err_sys(err, "read %s", path);
+			hull_err_sys(err, "read %s", what);
 			free(buf);
 			return NULL;
 		}
@@ -183,20 +178,50 @@ char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct hull_err 
 	return buf;
 }
 
+char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct hull_err **err)
+{
+	_cleanup_fd_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		hull_err_sys(err, "open %s", path);
+		return NULL;
+	}
+	return fs_read_fd(fd, path, len, err);
+}
+
+char *fs_read_file_in_root(int rootfd, const char *path, size_t *len, struct hull_err **err)
+{
+	_cleanup_fd_ int fd = fs_open_in_root(rootfd, path, O_RDONLY, 0, 0, err);
+	if (fd < 0)
+		return NULL;
+	return fs_read_fd(fd, path, len, err);
+}
+
+DIR *fs_opendir_at(int dirfd, const char *path, struct hull_err **err)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		hull_err_sys(err, "open %s", path);
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		hull_err_sys(err, "opendir %s", path);
+	}
+	return d;
+}
+
 int fs_rmtree_at(int parentfd, const char *name, struct hull_err **err)
 {
 	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return hull_err_sys(err, "unlink %s", name);
-	int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return hull_err_sys(err, "open %s", name);
-	_cleanup_dir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return hull_err_sys(err, "opendir %s", name);
-	}
+	_cleanup_dir_ DIR *d = fs_opendir_at(parentfd, name, err);
+	if (!d)
+		return -1;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

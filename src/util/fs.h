@@ -8,6 +8,7 @@
 #ifndef HULL_UTIL_FS_H
 #define HULL_UTIL_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "util/err.h"
@@ -32,8 +33,20 @@ int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mo
 int fs_write_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC), e.g. /proc or cgroup files. */
 int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_err **err);
-/* Read a whole file; NUL-terminated; *len (if non-NULL) set to its size. */
+/* Read a whole file; NUL-terminated; *len (if non-NULL) set to its size. For hull's own files: the path
+ * is not confined (use fs_read_file_in_root for a rootfs's or a layout's). */
 char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct hull_err **err);
+/* The same for a path confined to rootfd like fs_open_in_root (a rootfs's /etc/passwd, an image layout's
+ * index.json): a symlink in it cannot lead out. */
+char *fs_read_file_in_root(int rootfd, const char *path, size_t *len, struct hull_err **err);
+/* Read fd from its offset to its end; NUL-terminated; *len (if non-NULL) set to the size; what names the
+ * file in errors. The fd stays open. */
+char *fs_read_fd(int fd, const char *what, size_t *len, struct hull_err **err);
+
+/* A directory stream of dirfd/path (no symlink followed at its last component) on a fresh O_CLOEXEC fd:
+ * fdopendir(dup(dirfd)) would share the fd's offset, so a second listing through the same dirfd would
+ * start at the end and see nothing. NULL with an error (errno kept) on failure. */
+DIR *fs_opendir_at(int dirfd, const char *path, struct hull_err **err);
 
 /* rm -rf of dirfd/name without following symlinks. */
 int fs_rmtree_at(int dirfd, const char *name, struct hull_err **err);

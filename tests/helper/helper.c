@@ -169,6 +169,16 @@ static void done(void)
 	fflush(stdout);
 }
 
+/* Close the current object as a failure: {..., "<flag>": false, "errno": e, "error": "..."}; exit code 1. */
+static int end_failed(const char *flag, int e)
+{
+	kbool(flag, false);
+	kerrno(e);
+	endobj();
+	done();
+	return 1;
+}
+
 /* ---- small readers ---- */
 
 static char *read_file(const char *path, size_t *len_out)
@@ -530,21 +540,12 @@ static int cmd_write(const char *path, const char *data)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, data, strlen(data)) < 0) {
 		int e = errno;
-		kbool("ok", false);
-		kerrno(e);
 		if (fd >= 0)
 			close(fd);
-		endobj();
-		done();
-		return 1;
+		return end_failed("ok", e);
 	}
 	if (close(fd) < 0) {
-		int e = errno;
-		kbool("ok", false);
-		kerrno(e);
-		endobj();
-		done();
-		return 1;
+		return end_failed("ok", errno);
 	}
 	kbool("ok", true);
 	endobj();
@@ -559,12 +560,7 @@ static int cmd_read(const char *path)
 	size_t len;
 	char *s = read_file(path, &len);
 	if (!s) {
-		int e = errno;
-		kbool("ok", false);
-		kerrno(e);
-		endobj();
-		done();
-		return 1;
+		return end_failed("ok", errno);
 	}
 	kbool("ok", true);
 	kstr("data", s);
@@ -580,12 +576,7 @@ static int cmd_stat(const char *path)
 	obj();
 	kstr("path", path);
 	if (lstat(path, &st) < 0) {
-		int e = errno;
-		kbool("exists", false);
-		kerrno(e);
-		endobj();
-		done();
-		return 1;
+		return end_failed("exists", errno);
 	}
 	const char *type = S_ISREG(st.st_mode)    ? "file"
 			   : S_ISDIR(st.st_mode)  ? "dir"
@@ -672,11 +663,7 @@ static int cmd_alloc(const char *mb_s)
 			int e = errno;
 			obj();
 			kint("allocated_mb", i);
-			kbool("ok", false);
-			kerrno(e);
-			endobj();
-			done();
-			return 1;
+			return end_failed("ok", e);
 		}
 		for (long off = 0; off < (1 << 20); off += 4096)
 			p[off] = (char)off | 1;

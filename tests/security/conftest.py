@@ -1,15 +1,14 @@
 """Fixtures for the escape-class regression tests: the integration harness's fixtures (runtime, runc, rt,
-make_bundle, ...) re-exported, plus helpers to prove the host was left alone (file digests, canary dirs,
-mounts under a path).
+make_bundle, ...) re-exported, plus the host-side witnesses: `canary` (a host dir whose names, modes,
+contents and mounts must not change) and `runtime_copy` (a private runtime binary an escape may aim at).
+Digest and build helpers live in escape_checks.py, importable by tests under that name.
 
 Each test file is named after the CVE whose class it guards against. Tests that take the `rt` fixture also
 run against runc and must pass there (a test runc fails is a test of the wrong thing); tests of classes
 fixed after runc 1.1.5 (Debian's) take `runtime` only and say so."""
-import hashlib
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -18,6 +17,7 @@ import pytest
 INTEGRATION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration")
 sys.path.insert(0, INTEGRATION)
 import hullharness as hh  # noqa: E402
+from escape_checks import tree_digest  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("hull_integration_conftest", os.path.join(INTEGRATION, "conftest.py"))
 _integration = importlib.util.module_from_spec(_spec)
@@ -27,32 +27,6 @@ for _name in dir(_integration):
     if _name.startswith("pytest_") or hasattr(_obj, "_pytestfixturefunction") or \
             type(_obj).__name__ == "FixtureFunctionDefinition":
         globals()[_name] = _obj
-
-
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def tree_digest(path):
-    """Every entry under path (names, types, modes, contents, symlink targets): equal means untouched."""
-    out = []
-    for root, dirs, files in os.walk(path, followlinks=False):
-        dirs.sort()
-        for n in sorted(dirs + files):
-            p = os.path.join(root, n)
-            st = os.lstat(p)
-            rel = os.path.relpath(p, path)
-            if os.path.islink(p):
-                out.append((rel, "l", os.readlink(p)))
-            elif os.path.isfile(p):
-                out.append((rel, "f", oct(st.st_mode), sha256_of(p)))
-            else:
-                out.append((rel, "d" if os.path.isdir(p) else "o", oct(st.st_mode)))
-    return out
 
 
 class Canary:
@@ -108,27 +82,4 @@ def runtime_copy(tmp_path_factory):
         yield r
     finally:
         r.cleanup()
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def compile_static(source, out, tmpdir):
-    """Build a small static C program (the in-container attacker)."""
-    src = os.path.join(tmpdir, os.path.basename(out) + ".c")
-    with open(src, "w") as f:
-        f.write(source)
-    subprocess.run(["cc", "-O2", "-static", "-o", out, src], check=True, capture_output=True, timeout=120)
-    os.chmod(out, 0o755)
-
-
-
-@pytest.fixture
-def sentinel_dir():
-    """A host directory with one file, "sentinel" (content "canary\\n"): escape tests point symlinks at it;
-    it must stay as it is."""
-    d = tempfile.mkdtemp(prefix="hulltest-rootfs-canary-", dir=hh.TMP)
-    with open(os.path.join(d, "sentinel"), "w") as f:
-        f.write("canary\n")
-    try:
-        yield d
-    finally:
         shutil.rmtree(d, ignore_errors=True)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import hullharness as hh
-from conftest import compile_static, sha256_of
+from escape_checks import compile_static, sha256_of
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 ATTACK_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE",

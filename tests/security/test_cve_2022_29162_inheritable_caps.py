@@ -5,7 +5,6 @@ The inheritable set must be exactly what process.capabilities.inheritable says â
 when the runtime itself runs with an inheritable set, and a file-capable binary in the image must gain
 nothing from it. A control with inheritable asked for shows the file capabilities do work."""
 import ctypes
-import os
 import shutil
 import subprocess
 

@@ -5,10 +5,6 @@ process.cwd = /proc/self/fd/N turned it into a working directory outside the con
 The container's process (run and exec) must hold no fd but its stdio, and a cwd through /proc/self/fd/N must
 either be refused or stay inside the root: a relative write that would reach a host canary through such a
 cwd must not land."""
-import os
-
-import pytest
-
 import hullharness as hh
 
 FD_RANGE = range(3, 12)

@@ -2,15 +2,12 @@
 with the ContainerProcessState (runtime-spec runtime.md), and the agent's answer is what the container's
 syscall returns. Same under runc."""
 import array
-import ctypes
 import fcntl
 import json
 import os
 import socket
 import struct
 import threading
-
-import pytest
 
 import hullharness as hh
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#include "util/fs.h"
 
 /* Not every test file uses every helper. */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -118,18 +119,13 @@ static void put(const char *dir, const char *file, const char *content)
 	free(p);
 }
 
+/* dir/file's whole content, or "<missing>". */
 __attribute__((unused)) static char *get(const char *dir, const char *file)
 {
 	char *p = xasprintf("%s/%s", dir, file);
-	int fd = open(p, O_RDONLY);
+	char *s = fs_read_file_at(AT_FDCWD, p, NULL, NULL);
 	free(p);
-	if (fd < 0)
-		return xstrdup("<missing>");
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n < 0 ? 0 : n] = '\0';
-	return xstrdup(buf);
+	return s ? s : xstrdup("<missing>");
 }
 
 static void mkdirs(const char *p)

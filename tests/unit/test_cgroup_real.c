@@ -176,19 +176,12 @@ static int sleeper(void *arg) { (void)arg; for (;;) pause(); return 0; }
 
 static char *rd(struct real_fx *f, const char *hier, const char *file)
 {
-	char *p = xasprintf("/sys/fs/cgroup/%s%s/%s", hier, f->path, file);
-	int fd = open(p, O_RDONLY);
-	free(p);
-	if (fd < 0)
-		return xstrdup("<missing>");
-	char buf[8192];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n < 0 ? 0 : n] = '\0';
-	size_t l = strlen(buf);
-	if (l && buf[l - 1] == '\n')
-		buf[l - 1] = '\0';
-	return xstrdup(buf);
+	_cleanup_free_ char *dir = xasprintf("/sys/fs/cgroup/%s%s", hier, f->path);
+	char *s = get(dir, file);
+	size_t l = strlen(s);
+	if (l && s[l - 1] == '\n')
+		s[l - 1] = '\0';
+	return s;
 }
 
 /* ---------------- v1 / hybrid ---------------- */

@@ -310,6 +310,24 @@ static void test_create_enables_controllers(void **state)
 	cgroup_free(cg);
 }
 
+/* A controller already on is not written again, and one whose name is part of another's ("cpu" in
+ * "cpuset") is still switched on. */
+static void test_create_enables_controllers_by_whole_name(void **state)
+{
+	struct fx *f = *state;
+	unsetenv("REC_SKIP_SUBTREE");
+	put(f->root, "cgroup.subtree_control", "cpuset memory\n");
+	rec_reset();
+	struct hull_err *err = NULL;
+	struct cgroup *cg = cgroup_open(f->root, "/hulltest-words", true, &err);
+	assert_non_null(cg);
+	char *joined = rec_joined();
+	assert_non_null(strstr(joined, "cgroup.subtree_control=+cpu|"));
+	assert_null(strstr(joined, "cgroup.subtree_control=+cpuset"));
+	assert_null(strstr(joined, "cgroup.subtree_control=+memory"));
+	cgroup_free(cg);
+}
+
 static void test_open_refuses_bad_paths(void **state)
 {
 	struct fx *f = *state;
@@ -444,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network_refused_on_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_enables_controllers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_enables_controllers_by_whole_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_bad_paths, setup, teardown),
 		cmocka_unit_test(test_resolve_path),
 		cmocka_unit_test(test_swap_conversion),

@@ -238,6 +238,10 @@ static void test_err_resources(void **state)
 		     "config.json: linux.resources.cpu: burst (2000) must not be above quota (1000)");
 	expect_error(HEAD PROC ",\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"0-\"}}}}",
 		     "config.json: linux.resources.cpu.cpus: invalid list \"0-\" (want e.g. \"0-3,7\")");
+	expect_error(HEAD PROC ",\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"0-18446744073709551616\"}}}}",
+		     "config.json: linux.resources.cpu.cpus: invalid list \"0-18446744073709551616\" (want e.g. \"0-3,7\")");
+	expect_error(HEAD PROC ",\"linux\":{\"resources\":{\"cpu\":{\"mems\":\"99999999999999999999999\"}}}}",
+		     "config.json: linux.resources.cpu.mems: invalid list \"99999999999999999999999\" (want e.g. \"0-3,7\")");
 	expect_error(HEAD PROC ",\"linux\":{\"resources\":{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0}]}}}}",
 		     "config.json: linux.resources.blockIO.weightDevice[0]: give weight, leafWeight or both");
 	expect_error(HEAD PROC ",\"linux\":{\"resources\":{\"blockIO\":{\"weight\":70000}}}}",

@@ -12,6 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "image/decompress.h"
 #include "image/unpack.h"
 #include "util/fs.h"
 
@@ -178,6 +179,17 @@ static void test_confinement(void **state)
 	expect_refused(whdot, 1, "names no file");
 }
 
+/* The bomb limit grows with the declared size and saturates: a hostile size must not wrap it. */
+static void test_layer_limit_saturates(void **state)
+{
+	unsetenv("HULL_MAX_LAYER_EXPANSION");
+	assert_int_equal(layer_max_uncompressed(0), 64ull << 20);
+	assert_int_equal(layer_max_uncompressed(1 << 20), (64ull << 20) + (64ull << 20));
+	assert_true(layer_max_uncompressed(1ull << 58) == UINT64_MAX);
+	assert_true(layer_max_uncompressed(UINT64_MAX - 1) == UINT64_MAX);
+	assert_true(layer_max_uncompressed((UINT64_MAX >> 6) - 1) == UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_whiteout_classify),
 		cmocka_unit_test(test_whiteouts_become_overlay_form),
 		cmocka_unit_test(test_confinement),
+		cmocka_unit_test(test_layer_limit_saturates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
