@@ -15,6 +15,11 @@ int engine_pick_name(struct engine *e, const char *want, const char *id, char **
 int engine_global_lock(struct engine *e, struct hull_err **err);
 /* mkdir <containers>/<id> and take its lock (fails if it exists). */
 struct ctr *ctr_new_locked(struct engine *e, const char *id, struct hull_err **err);
+/* The exit code kept in monitor.lock itself: the monitor writes it there before --rm removes the
+ * container, and a waiter that opened the lock file before the removal reads it from its descriptor once
+ * the monitor lets go of the lock (the unlinked inode lives on). -1: none recorded. */
+void ctr_lock_note_exit(struct ctr *c, int code);
+int ctr_lock_read_exit(const struct ctr *c);
 
 /* Record accessors. */
 static inline json_t *rec_obj(json_t *o, const char *k)

@@ -144,9 +144,10 @@ static void release_client(void)
 }
 
 /* Remove the container after its exit (--rm): the record dir and its anonymous volumes. */
-static void auto_remove(struct ctr *c)
+static void auto_remove(struct ctr *c, int code)
 {
 	c->on_removed = release_client;
+	ctr_lock_note_exit(c, code); /* for a `wait` that outlives the record (engine_wait) */
 	struct hull_err *e = NULL;
 	if (engine_remove(c, true, true, &e) < 0)
 		log_error("--rm: %s", e->msg);
@@ -365,7 +366,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	say("X %d", code);
 	if (auto_rm) {
 		t = trace_begin();
-		auto_remove(c);
+		auto_remove(c, code);
 		trace_end(t, "--rm: remove the container");
 	}
 	_exit(0);
@@ -385,6 +386,6 @@ fail:
 	record_state(c, auto_rm ? "exited" : "created", 0, code, err && err->msg ? err->msg : "", false);
 	hull_err_free(err);
 	if (auto_rm)
-		auto_remove(c);
+		auto_remove(c, code);
 	_exit(0);
 }

@@ -291,12 +291,25 @@ done:
 
 int engine_wait(struct ctr *c, struct hull_err **err)
 {
-	if (ctr_lock(c, true, err) < 0)
-		return -1;
+	/* Once the lock file is open, a --rm removal cannot take the exit code from us: the monitor writes it
+	 * into that file before removing the container, and its inode outlives the removal. A container
+	 * removed before we opened it is gone, as under docker. */
+	struct hull_err *le = NULL;
+	if (ctr_lock(c, true, &le) < 0) {
+		if (le->errnum != ENOENT)
+			return hull_err_pass(err, &le);
+		hull_err_free(le);
+		return engine_err(err, ENOENT, "no such container: %.12s", c->id);
+	}
+	int code = -1;
+	if (ctr_reload(c, NULL) == 0)
+		code = (int)json_integer_value(json_object_get(json_object_get(c->rec, "State"), "ExitCode"));
+	else
+		code = ctr_lock_read_exit(c);
 	ctr_unlock(c);
-	if (ctr_reload(c, NULL) < 0)
-		return engine_err(err, ENOENT, "container %.12s was removed (--rm) before its exit code could be read", c->id);
-	return (int)json_integer_value(json_object_get(json_object_get(c->rec, "State"), "ExitCode"));
+	if (code < 0)
+		return engine_err(err, ENOENT, "no such container: %.12s", c->id);
+	return code;
 }
 
 int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err)

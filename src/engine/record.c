@@ -4,6 +4,7 @@
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -112,6 +113,26 @@ int ctr_lock(struct ctr *c, bool block, struct hull_err **err)
 	}
 	c->locked = true;
 	return 0;
+}
+
+void ctr_lock_note_exit(struct ctr *c, int code)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", code);
+	if (c->lockfd < 0 || pwrite(c->lockfd, buf, (size_t)n, 0) != n || ftruncate(c->lockfd, n) < 0)
+		log_error("container %.12s: cannot keep its exit code for waiters: %s", c->id, strerror(errno));
+}
+
+int ctr_lock_read_exit(const struct ctr *c)
+{
+	char buf[32];
+	ssize_t n = c->lockfd < 0 ? -1 : pread(c->lockfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *end;
+	long code = strtol(buf, &end, 10);
+	return end == buf || *end != '\n' || code < 0 || code > 255 ? -1 : (int)code;
 }
 
 void ctr_unlock(struct ctr *c)

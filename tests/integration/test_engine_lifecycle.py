@@ -362,3 +362,24 @@ def test_other_runtime_binary(eng, rt):  # noqa: F811
     assert time.time() - t0 < 5
     eng("rm", cid)
     nothing_left(eng, cid)
+
+
+def test_wait_returns_the_exit_code_of_an_rm_container(eng):  # noqa: F811
+    # several waiters block while it runs; --rm removes it as it exits; each still gets the code
+    cid = run_d(eng, "--rm", IMAGE, "sh", "-c", "sleep 0.5; exit 7")
+    waiters = [eng.popen("wait", cid, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(3)]
+    for w in waiters:
+        out, errs = w.communicate(timeout=30)
+        assert (w.returncode, out, errs) == (0, "7\n", "")
+    nothing_left(eng, cid)
+    # exited and removed before wait starts: docker's "No such container"
+    cid = run_d(eng, "--rm", IMAGE, "sh", "-c", "exit 3")
+    end = time.time() + 10
+    while os.path.exists(os.path.join(eng.root, "containers", cid)) and time.time() < end:
+        time.sleep(0.02)
+    p = eng("wait", cid, check=False)
+    assert p.returncode != 0 and p.stdout == "" and "no such container" in p.stderr.lower()
+    # a kept container: wait still reads its record
+    cid = run_d(eng, IMAGE, "sh", "-c", "exit 4")
+    assert eng("wait", cid).stdout == "4\n"
