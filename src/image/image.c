@@ -266,7 +266,46 @@ static int end_removal(struct store *s, struct imagedb *db, FILE *out, struct hu
 	return ret;
 }
 
-int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE *out, struct hull_err **err)
+/* The container using image id, a running one first (its conflict cannot be forced); NULL if none. */
+static const struct image_user *image_user_of(const struct image_users *users, const char *id)
+{
+	const struct image_user *found = NULL;
+	for (size_t k = 0; users && k < users->n; k++)
+		if (users->v[k].image_id && !strcmp(users->v[k].image_id, id) && (!found || users->v[k].running))
+			found = &users->v[k];
+	return found;
+}
+
+/* rmi of an image a container uses: refuse, or (force) take its names and keep it for the container. */
+static int remove_used(struct imagedb *db, size_t i, const char *what, const char *name, bool force,
+		       const struct image_user *u, FILE *out, struct hull_err **err)
+{
+	struct image_record *r = &db->v[i];
+	/* errnum 0: the message is complete (strerror's "Device or resource busy" would only repeat it) */
+	if (!force && name)
+		return hull_err_set(err, 0, "conflict: unable to remove repository reference \"%s\" (must force) - "
+				    "container %s (%.12s) is using its referenced image %.12s",
+				    what, u->name ? u->name : "", u->container, r->id + 7);
+	/* forced by name: docker untags even for a running container, and the image stays */
+	if (!name && (!force || u->running))
+		return hull_err_set(err, 0, "conflict: unable to delete %.12s (%s) - image is being used by %s "
+				    "container %s (%.12s)", r->id + 7, force ? "cannot be forced" : "must be forced",
+				    u->running ? "running" : "stopped", u->name ? u->name : "", u->container);
+	if (name) {
+		imagedb_untag(db, name);
+		fprintf(out, "Untagged: %s\n", name);
+		return 0;
+	}
+	while (r->n_names) {
+		_cleanup_free_ char *nm = xstrdup(r->names[0]);
+		imagedb_untag(db, nm);
+		fprintf(out, "Untagged: %s\n", nm);
+	}
+	return 0;
+}
+
+int image_remove(struct store *s, char *const *what, size_t n, bool force, const struct image_users *users,
+		 FILE *out, struct hull_err **err)
 {
 	struct imagedb db;
 	_cleanup_fd_ int lk = begin_removal(s, &db, err);
@@ -295,6 +334,11 @@ int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE 
 			fprintf(out, "Untagged: %s\n", name);
 			continue;
 		}
+		const struct image_user *u = image_user_of(users, r->id);
+		if (u) {
+			ret = remove_used(&db, (size_t)i, what[w], by_name ? name : NULL, force, u, out, err);
+			continue;
+		}
 		if (!by_name && r->n_names > 1 && !force) {
 			ret = hull_err_set(err, EBUSY, "%s: image is referenced by %zu names: remove them or use -f",
 					   what[w], r->n_names);
@@ -316,14 +360,14 @@ int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE 
 	return end_removal(s, &db, out, err);
 }
 
-int image_prune(struct store *s, FILE *out, struct hull_err **err)
+int image_prune(struct store *s, const struct image_users *users, FILE *out, struct hull_err **err)
 {
 	struct imagedb db;
 	_cleanup_fd_ int lk = begin_removal(s, &db, err);
 	if (lk < 0)
 		return -1;
 	for (size_t i = db.n; i-- > 0;)
-		if (db.v[i].n_names == 0 && !image_mounted(s, db.v[i].id)) {
+		if (db.v[i].n_names == 0 && !image_mounted(s, db.v[i].id) && !image_user_of(users, db.v[i].id)) {
 			fprintf(out, "Deleted: %s\n", db.v[i].id);
 			imagedb_remove(&db, i);
 		}

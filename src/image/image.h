@@ -37,10 +37,24 @@ int image_unmount(struct store *s, const char *what, struct hull_err **err);
 int image_mount_layers(char *const *lowerdirs, size_t n, const char *target, struct hull_err **err);
 
 int image_tag(struct store *s, const char *src, const char *dst, struct hull_err **err);
+/* A container using an image, as the caller (the engine's CLI) knows it: this module never asks the engine;
+ * whoever removes images passes down the containers that exist. */
+struct image_user {
+	const char *image_id;  /* "sha256:…" config digest the container was made from */
+	const char *container; /* its full id */
+	const char *name;      /* its name, for messages */
+	bool running;
+};
+struct image_users { const struct image_user *v; size_t n; };
+
 /* rmi: for each name, untag it; an image left without names (or named by ID) is removed. force removes an
- * image whatever its names. Prints "Untagged: …" / "Deleted: …" to out. */
-int image_remove(struct store *s, char *const *what, size_t n, bool force, FILE *out, struct hull_err **err);
-/* Remove images without names, then unreferenced blobs and snapshots. */
-int image_prune(struct store *s, FILE *out, struct hull_err **err);
+ * image whatever its names. An image a container uses is never removed (its snapshots are the container's
+ * lower layers), as docker: without force, removing its last name or its ID is a conflict naming the
+ * container; with force its names are removed and the image stays, nameless, until its containers are
+ * gone — except by ID with a running container, which is refused. Prints "Untagged: …" / "Deleted: …". */
+int image_remove(struct store *s, char *const *what, size_t n, bool force, const struct image_users *users,
+		 FILE *out, struct hull_err **err);
+/* Remove images without names that no container uses, then unreferenced blobs and snapshots. */
+int image_prune(struct store *s, const struct image_users *users, FILE *out, struct hull_err **err);
 
 #endif

@@ -229,3 +229,66 @@ def test_hostile_image_paths_stay_inside_the_rootfs(eng, tmp_path):  # noqa: F81
     assert "passwd" in names and "hulluser" in open(os.path.join(vol, "passwd")).read()
     assert os.path.exists("/etc/shadow") and "shadow" not in names
     eng("rm", "-v", cid)
+
+
+def image_id(eng, name):  # noqa: F811
+    """The full hex id of the image `name`, or None when no image has that name."""
+    for im in json.loads(eng("images", "--format", "json").stdout):
+        if "docker.io/" + name in im["Names"] or name in im["Names"]:
+            return im["Id"]
+    return None
+
+
+def snapshots(eng):  # noqa: F811
+    return sorted(os.listdir(os.path.join(eng.root, "snapshots")))
+
+
+def test_rmi_refuses_an_image_a_container_uses(eng):  # noqa: F811
+    run = eng("run", "-d", IMAGE, "sleep", "30").stdout.strip()
+    eng.ids.add(run)
+    stopped = eng("create", "--name", "hulltest-rmi-stopped", EP_IMAGE).stdout.strip()
+    eng.ids.add(stopped)
+    bb, ep = image_id(eng, IMAGE), image_id(eng, EP_IMAGE)
+    snaps = snapshots(eng)
+    # by name, by id, for a running and for a never-started container: a conflict naming the container
+    for what, user in ((IMAGE, run), (bb, run), (bb[:12], run), (EP_IMAGE, stopped), (ep, stopped)):
+        p = eng("rmi", what, check=False)
+        assert p.returncode == 125, (what, p.stdout, p.stderr)
+        assert "conflict" in p.stderr and user[:12] in p.stderr, p.stderr
+    assert "must force" in eng("rmi", IMAGE, check=False).stderr
+    assert "hulltest-rmi-stopped" in eng("rmi", EP_IMAGE, check=False).stderr
+    # -f by id of an image a running container uses cannot be forced (docker's hard conflict)
+    p = eng("rmi", "-f", bb, check=False)
+    assert p.returncode == 125 and "cannot be forced" in p.stderr and "running" in p.stderr
+    assert eng("image", "prune").stdout == ""
+    assert image_id(eng, IMAGE) == bb and image_id(eng, EP_IMAGE) == ep and snapshots(eng) == snaps
+    # the refused removals left the containers whole: the stopped one starts from its layers
+    assert eng("start", "-a", stopped).stdout == "ep default\n"
+
+
+def test_rmi_force_untags_an_image_in_use_and_prune_keeps_it(eng):  # noqa: F811
+    ctr = eng("run", "--name", "hulltest-rmi-f", EP_IMAGE).stdout
+    assert ctr == "ep default\n"
+    ep = image_id(eng, EP_IMAGE)
+    snaps = snapshots(eng)
+    p = eng("rmi", "-f", EP_IMAGE)
+    # untagged, not deleted: the image stays nameless while a container uses its layers
+    assert "Untagged:" in p.stdout and "Deleted" not in p.stdout
+    assert image_id(eng, EP_IMAGE) is None
+    ims = {im["Id"]: im for im in json.loads(eng("images", "--format", "json").stdout)}
+    assert ep in ims and ims[ep]["Names"] == []
+    assert eng("image", "prune").stdout == "" and snapshots(eng) == snaps
+    assert eng("start", "-a", "hulltest-rmi-f").stdout == "ep default\n"
+    # a running container: -f by name untags too (docker), the container keeps running and restarts
+    run = eng("run", "-d", IMAGE, "sleep", "30").stdout.strip()
+    eng.ids.add(run)
+    bb = image_id(eng, IMAGE)
+    assert "Untagged:" in eng("rmi", "-f", IMAGE).stdout
+    assert eng.inspect(run)["State"]["Status"] == "running"
+    eng("restart", "-t", "0", run)
+    assert eng.inspect(run)["State"]["Status"] == "running"
+    # once the containers are gone, prune removes the images and their layers
+    eng("rm", "-f", run, "hulltest-rmi-f")
+    out = eng("image", "prune").stdout
+    assert "Deleted: sha256:" + ep in out and "Deleted: sha256:" + bb in out
+    assert snapshots(eng) == []

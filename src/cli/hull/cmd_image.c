@@ -1,6 +1,7 @@
 /* cmd_image.c — image commands: pull, images, rmi, tag, inspect, and `image <sub>` (ls, pull, rm, tag,
  * inspect, prune, mount, unmount, load, save). */
 #include "cli/hull/cli.h"
+#include "engine/engine.h"
 #include "image/image.h"
 #include "image/imagedb.h"
 #include "image/pull.h"
@@ -189,6 +190,44 @@ int cmd_images(struct hull_globals *g, int argc, char **argv)
 	return 0;
 }
 
+/* The containers that exist and the images they use: rmi and prune pass them down to the image store,
+ * which never asks the engine itself. */
+struct image_users_list {
+	struct engine e;
+	struct ctr **cs;
+	size_t n;
+	struct image_user *v;
+	struct image_users users;
+};
+
+static int image_users_load(struct hull_globals *g, struct image_users_list *l)
+{
+	struct hull_err *err = NULL;
+	*l = (struct image_users_list){ 0 };
+	if (engine_open(&l->e, g->root, &err) < 0)
+		return cli_fail(err);
+	if (ctr_list(&l->e, &l->cs, &l->n, &err) < 0) {
+		engine_close(&l->e);
+		return cli_fail(err);
+	}
+	l->v = xcalloc(l->n + 1, sizeof(*l->v));
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i] = (struct image_user){ .image_id = json_string_value(json_object_get(l->cs[i]->rec, "Image")),
+					       .container = l->cs[i]->id, .name = ctr_name(l->cs[i]),
+					       .running = !strcmp(ctr_status(l->cs[i]), "running") };
+	l->users = (struct image_users){ .v = l->v, .n = l->n };
+	return 0;
+}
+
+static void image_users_free(struct image_users_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		ctr_free(l->cs[i]);
+	free(l->cs);
+	free(l->v);
+	engine_close(&l->e);
+}
+
 int cmd_rmi(struct hull_globals *g, int argc, char **argv)
 {
 	bool force = false;
@@ -203,12 +242,18 @@ int cmd_rmi(struct hull_globals *g, int argc, char **argv)
 		fprintf(stderr, "hull: rmi: want at least one image\n");
 		return 125;
 	}
-	struct store s;
-	if (open_store(g, &s))
+	struct image_users_list l;
+	if (image_users_load(g, &l))
 		return 125;
+	struct store s;
+	if (open_store(g, &s)) {
+		image_users_free(&l);
+		return 125;
+	}
 	struct hull_err *err = NULL;
-	int r = image_remove(&s, argv + optind, (size_t)(argc - optind), force, stdout, &err);
+	int r = image_remove(&s, argv + optind, (size_t)(argc - optind), force, &l.users, stdout, &err);
 	store_close(&s);
+	image_users_free(&l);
 	return r < 0 ? cli_fail(err) : 0;
 }
 
@@ -256,12 +301,18 @@ int cmd_inspect(struct hull_globals *g, int argc, char **argv)
 
 static int image_prune_cmd(struct hull_globals *g, int argc, char **argv)
 {
-	struct store s;
-	if (open_store(g, &s))
+	struct image_users_list l;
+	if (image_users_load(g, &l))
 		return 125;
+	struct store s;
+	if (open_store(g, &s)) {
+		image_users_free(&l);
+		return 125;
+	}
 	struct hull_err *err = NULL;
-	int r = image_prune(&s, stdout, &err);
+	int r = image_prune(&s, &l.users, stdout, &err);
 	store_close(&s);
+	image_users_free(&l);
 	return r < 0 ? cli_fail(err) : 0;
 }
 
