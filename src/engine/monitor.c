@@ -133,6 +133,9 @@ static void record_state(struct ctr *c, const char *status, pid_t pid, int exit_
 	if (ctr_save(c, &e) < 0)
 		log_error("%s", e->msg);
 	hull_err_free(e);
+	/* for a `wait` that outlives the record: --rm, or an `rm` between the exit and the waiter's turn */
+	if (strcmp(status, "running") != 0)
+		ctr_lock_note_exit(c, exit_code);
 }
 
 /* The container is gone: the client may return while its files are deleted. */
@@ -144,10 +147,9 @@ static void release_client(void)
 }
 
 /* Remove the container after its exit (--rm): the record dir and its anonymous volumes. */
-static void auto_remove(struct ctr *c, int code)
+static void auto_remove(struct ctr *c)
 {
 	c->on_removed = release_client;
-	ctr_lock_note_exit(c, code); /* for a `wait` that outlives the record (engine_wait) */
 	struct hull_err *e = NULL;
 	if (engine_remove(c, true, true, &e) < 0)
 		log_error("--rm: %s", e->msg);
@@ -366,7 +368,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	say("X %d", code);
 	if (auto_rm) {
 		t = trace_begin();
-		auto_remove(c, code);
+		auto_remove(c);
 		trace_end(t, "--rm: remove the container");
 	}
 	_exit(0);
@@ -386,6 +388,6 @@ fail:
 	record_state(c, auto_rm ? "exited" : "created", 0, code, err && err->msg ? err->msg : "", false);
 	hull_err_free(err);
 	if (auto_rm)
-		auto_remove(c, code);
+		auto_remove(c);
 	_exit(0);
 }
