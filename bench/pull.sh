@@ -49,21 +49,33 @@ for i, src in enumerate(["/usr/lib/python3", "/usr/share/doc", "/usr/share/local
 R.push_image(reg, "bench/usr", "1", layers)
 EOF
 
-t() { local s=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }; awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{print b-a}'; }
+# t CMD...: "<seconds> <peak RSS KiB>" of CMD, measured by bench/lib/timeit.c (the peak over CMD and the
+# descendants it reaped; forked from this shell, a child would report the shell's RSS as its floor).
+cc -O2 -static -o "$W/timeit" "$HERE/lib/timeit.c"
+t() {
+	"$W/timeit" 3 "$@" 3>"$W/t.out" >/dev/null 2>&1 || true
+	local us kib st; read -r us kib st <"$W/t.out"
+	[ "$st" = 0 ] || { echo "FAILED ($st): $*" >&2; exit 1; }
+	awk -v u="$us" -v k="$kib" 'BEGIN{printf "%.3f %d", u/1e6, k}'
+}
+sec() { echo "${1% *}"; }
+rss() { echo "${1#* }"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 REF=127.0.0.1:$PORT/bench/usr:1
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 hull_cold=$(t "$BUILD/hull" --root "$W/hull" pull -q "$REF")
 hull_warm=$(t "$BUILD/hull" --root "$W/hull" pull -q "$REF")
 sync
-pod=(podman --root "$W/podman" --runroot "$W/podman-run" --storage-driver overlay)
+pod=(/usr/bin/podman --root "$W/podman" --runroot "$W/podman-run" --storage-driver overlay)
 pod_cold=$(t "${pod[@]}" pull -q --tls-verify=false "$REF")
 pod_warm=$(t "${pod[@]}" pull -q --tls-verify=false "$REF")
-floor() { mkdir -p "$W/floor"; for f in "$W"/layers/*.tar.gz; do gzip -dc "$f" | tar -x -C "$W/floor"; done; }
-floor_t=$(t floor)
+floor_t=$(t /bin/bash -c 'mkdir -p "$0/floor"; for f in "$0"/layers/*.tar.gz; do gzip -dc "$f" | tar -x -C "$0/floor"; done' "$W")
 
-printf "\n%-34s %8s\n" "pull of $REF" "seconds"
-printf "%-34s %8.2f\n" "hull pull (cold)" "$hull_cold" "hull pull (warm)" "$hull_warm" \
-	"podman pull (cold)" "$pod_cold" "podman pull (warm)" "$pod_warm" "floor: gzip -dc | tar -x (local)" "$floor_t"
-printf "\nratios: podman/hull cold %.2f, warm %.2f; hull cold / floor %.2f\n" \
-	"$(ratio "$pod_cold" "$hull_cold")" "$(ratio "$pod_warm" "$hull_warm")" "$(ratio "$hull_cold" "$floor_t")"
+printf "\n%-34s %8s %10s\n" "pull of $REF" "seconds" "peak RSS"
+row() { printf "%-34s %8.2f %7d KiB\n" "$1" "$(sec "$2")" "$(rss "$2")"; }
+row "hull pull (cold)" "$hull_cold"; row "hull pull (warm)" "$hull_warm"
+row "podman pull (cold)" "$pod_cold"; row "podman pull (warm)" "$pod_warm"
+printf "%-34s %8.2f\n" "floor: gzip -dc | tar -x (local)" "$(sec "$floor_t")"
+printf "\nratios: hull/podman cold %.2f, warm %.2f; hull cold / floor %.2f; peak RSS hull/podman cold %.2f\n" \
+	"$(ratio "$(sec "$hull_cold")" "$(sec "$pod_cold")")" "$(ratio "$(sec "$hull_warm")" "$(sec "$pod_warm")")" \
+	"$(ratio "$(sec "$hull_cold")" "$(sec "$floor_t")")" "$(ratio "$(rss "$hull_cold")" "$(rss "$pod_cold")")"
