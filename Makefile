@@ -128,8 +128,9 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-# One pytest per directory: each has its own conftest.py, imported by tests as `conftest` (one run over all
-# three fails at collection on the name clash).
+# One pytest per directory: each dir has its own conftest.py and none is a package, so when one pytest runs
+# all three dirs, two (three) conftest modules still share the module name `conftest`: collection passes, but
+# sys.modules["conftest"] is the last dir's, and a test that imports `conftest` by name gets another dir's.
 integration: all
 	@rc=0; for d in $(wildcard tests/integration tests/security tests/conformance); do \
 	  echo "== $$d"; HULL_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider $$d || rc=1; \

@@ -331,11 +331,7 @@ int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err
 			hull_err_free(re);
 			return 0;
 		}
-		if (err)
-			*err = re;
-		else
-			hull_err_free(re);
-		return -1;
+		return hull_err_pass(err, &re);
 	}
 	/* "removing" first: a crash from here on is finished by the next command */
 	json_object_set_new(rec_obj(c->rec, "State"), "Status", json_string("removing"));

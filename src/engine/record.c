@@ -266,10 +266,7 @@ static struct ctr *ctr_load(struct engine *e, const char *id, struct hull_err **
 			if (d >= 0)
 				fs_rmtree_at(d, id, NULL);
 		}
-		if (err)
-			*err = le;
-		else
-			hull_err_free(le);
+		hull_err_pass(err, &le);
 		ctr_free(c);
 		return NULL;
 	}

@@ -101,13 +101,9 @@ int engine_teardown_runtime(struct ctr *c, struct hull_err **err)
 		} else {
 			r = container_delete(c->e->runtime_root, c->id, true, &e);
 		}
-		if (r < 0 && e && e->errnum != ENOENT) {
-			ret = -1;
-			if (err)
-				*err = e;
-			else
-				hull_err_free(e);
-		} else
+		if (r < 0 && e && e->errnum != ENOENT)
+			ret = hull_err_pass(err, &e);
+		else
 			hull_err_free(e);
 	}
 	/* addresses, veths, published ports of the container (src/net); nothing when it had none */

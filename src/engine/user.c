@@ -6,11 +6,9 @@
 #include "util/fs.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static bool all_digits(const char *s)
 {
@@ -20,30 +18,6 @@ static bool all_digits(const char *s)
 		if (*s < '0' || *s > '9')
 			return false;
 	return true;
-}
-
-/* A whole file inside the rootfs; NULL (no error) when it does not exist. */
-static char *read_in_root(int rootfd, const char *path)
-{
-	struct hull_err *e = NULL;
-	_cleanup_fd_ int fd = fs_open_in_root(rootfd, path, O_RDONLY, 0, 0, &e);
-	hull_err_free(e);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = 0;
-	return buf;
 }
 
 /* Split a colon line into at most n fields (in place). */
@@ -67,8 +41,9 @@ int user_resolve(int rootfd, const char *spec, struct resolved_user *out, struct
 	if (grp)
 		*grp++ = 0;
 	const char *usr = *dup ? dup : "0";
-	_cleanup_free_ char *passwd = read_in_root(rootfd, "/etc/passwd");
-	_cleanup_free_ char *group = read_in_root(rootfd, "/etc/group");
+	/* confined to the rootfs; a missing (or unreadable) file is an empty database, not an error */
+	_cleanup_free_ char *passwd = fs_read_file_in_root(rootfd, "/etc/passwd", NULL, NULL);
+	_cleanup_free_ char *group = fs_read_file_in_root(rootfd, "/etc/group", NULL, NULL);
 	bool found = false;
 	char *uname = NULL;
 	if (passwd) {

@@ -173,14 +173,10 @@ static int copy_tree(int src, int dst, int depth, struct hull_err **err)
 {
 	if (depth > 128)
 		return engine_err(err, ELOOP, "too deep");
-	int fd = dup(src);
-	if (fd < 0)
-		return hull_err_sys(err, "dup");
-	_cleanup_dir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return hull_err_sys(err, "opendir");
-	}
+	/* a fresh fd: the caller's src keeps its own offset */
+	_cleanup_dir_ DIR *d = fs_opendir_at(src, ".", err);
+	if (!d)
+		return -1;
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && copy_entry(src, dst, de->d_name, depth, err) < 0)
@@ -196,7 +192,7 @@ static int seed_copy(struct engine *e, const char *name, int rootfd, const char 
 	if (dst < 0)
 		return hull_err_sys(err, "open %s", data);
 	/* only a volume nothing wrote to yet */
-	_cleanup_dir_ DIR *probe = fdopendir(dup(dst));
+	_cleanup_dir_ DIR *probe = fs_opendir_at(dst, ".", NULL);
 	struct dirent *de;
 	while (probe && (de = readdir(probe)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

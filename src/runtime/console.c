@@ -103,11 +103,7 @@ static int open_ptmx(struct hull_err **err)
 	if (fd >= 0)
 		return fd;
 	/* Report the first candidate's failure: it is the one that should have worked. */
-	if (err) {
-		hull_err_free(*err);
-		*err = steal_ptr(&first);
-	}
-	return -1;
+	return hull_err_pass(err, &first);
 }
 
 int console_pty_name(int master, char *name, size_t len, struct hull_err **err)

@@ -83,7 +83,7 @@ static int make_node(int devfd, const struct device_node *d, bool in_userns, str
 	const char *slash = strrchr(rel, '/');
 	_cleanup_fd_ int parent = -1;
 	if (slash) {
-		_cleanup_free_ char *dir = strndup(rel, (size_t)(slash - rel));
+		_cleanup_free_ char *dir = xstrndup(rel, (size_t)(slash - rel));
 		parent = fs_mkdir_p_in_root(devfd, dir, 0755, err);
 	} else {
 		parent = fcntl(devfd, F_DUPFD_CLOEXEC, 3);

@@ -207,8 +207,7 @@ int container_delete_with(const char *root, const char *id, bool force, const st
 			hull_err_free(oerr);
 			return delete_remains(root, id, err);
 		}
-		*err = oerr;
-		return -1;
+		return hull_err_pass(err, &oerr);
 	}
 	enum container_status s = container_status(c);
 	if ((s == STATUS_RUNNING || s == STATUS_PAUSED) && !force)

@@ -537,11 +537,7 @@ static int apply_fs(int rootfd, const struct mount_step *st, const struct rootfs
 		if (mfd < 0 || mnt_setattr(mfd, true, attrs, 0, err) < 0)
 			return -1;
 	} else if (mfd < 0) {
-		if (err) {
-			hull_err_free(*err);
-			*err = steal_ptr(&fs_err);
-		}
-		return -1;
+		return hull_err_pass(err, &fs_err);
 	}
 	if (st->tmpcopyup && tmpcopyup(destfd, mfd, err) < 0)
 		return -1;

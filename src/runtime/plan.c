@@ -123,14 +123,12 @@ static void append(char **buf, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = NULL;
-	int n = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	*buf = xrealloc(*buf, *len + (size_t)n + 1);
-	memcpy(*buf + *len, s, (size_t)n + 1);
-	*len += (size_t)n;
+	size_t n = strlen(s);
+	*buf = xrealloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, s, n + 1);
+	*len += n;
 	free(s);
 }
 

@@ -11,9 +11,7 @@ int rt_err(struct hull_err **err, int errnum, const char *fmt, ...)
 		return -1;
 	va_list ap;
 	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		abort();
+	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
 	hull_err_set(err, 0, "%s", m);
 	free(m);

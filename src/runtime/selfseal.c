@@ -1,6 +1,7 @@
 /* selfseal.c — see selfseal.h for the threat and the choice. */
 #include "runtime/selfseal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -142,20 +143,12 @@ static int memfd_of_self(struct hull_err **err)
 }
 
 /* argv as the kernel has it, for callers deep in the library that no longer hold main's argv. */
-static char **cmdline_argv(void)
+static char **cmdline_argv(struct hull_err **err)
 {
-	_cleanup_fd_ int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	size_t len = 0;
+	char *buf = fs_read_file_at(AT_FDCWD, "/proc/self/cmdline", &len, err);
+	if (!buf)
 		return NULL;
-	size_t len = 0, cap = 4096;
-	char *buf = xmalloc(cap + 1);
-	ssize_t n;
-	while ((n = read(fd, buf + len, cap - len)) > 0) {
-		len += (size_t)n;
-		if (len == cap)
-			buf = xrealloc(buf, (cap *= 2) + 1);
-	}
-	buf[len] = 0;
 	size_t count = 0;
 	for (size_t i = 0; i < len; i++)
 		count += buf[i] == 0;
@@ -184,8 +177,8 @@ int selfseal_ensure(int argc, char **argv, char **envp, struct hull_err **err)
 		if (fd < 0)
 			return hull_err_wrap(err, "self-seal (CVE-2019-5736)");
 	}
-	if (!argv && !(argv = cmdline_argv()))
-		return hull_err_sys(err, "self-seal: read /proc/self/cmdline");
+	if (!argv && !(argv = cmdline_argv(err)))
+		return hull_err_wrap(err, "self-seal");
 	if (!envp)
 		envp = environ;
 	size_t n = 0;
