@@ -10,6 +10,7 @@ import os
 import pytest
 
 import hullharness as hh
+from escape_checks import tree_digest
 
 FAKE_FILES = {"sys/kernel/domainname": "fake\n", "self/oom_score_adj": "0\n", "sys/net/ipv4/ip_forward": "0\n"}
 
@@ -44,7 +45,7 @@ def test_proc_symlink(rt, make_bundle, canary, link):
         os.symlink("/fakeproc", proc)
     fake_proc(fake_root if link == "inside" else b.rootfs_path("/fakeproc"))
     if link == "host":
-        c.before = __import__("conftest").tree_digest(c.path)
+        c.before = tree_digest(c.path)
     fake_before = read_fake(b.rootfs_path("/fakeproc"))
     b.linux["sysctl"] = {"kernel.domainname": "hulltest.sysctl"}
     b.process["oomScoreAdj"] = 123
