@@ -214,3 +214,23 @@ def test_bad_references_and_flags(root):
     p = hull(root, "tag", "nosuch", "other", check=False)
     assert p.returncode == 125 and "nosuch: image not known" in p.stderr
     assert not os.path.exists(os.path.join(root, "images.json"))
+
+
+def test_run_pulls_a_missing_image_as_docker(reg, root):
+    """hull run --pull missing (the default) pulls what the store lacks; never / always as docker's --pull.
+    --network none: this test runs hull in the machine's namespace (the registry listens on its loopback)."""
+    R.push_image(reg, "library/autopull", "1", [R.busybox_layer("gzip")])
+    ref = f"{reg.host}/library/autopull:1"
+    p = hull(root, "run", "--rm", "--pull", "never", "--network", "none", ref, "echo", "hi", check=False)
+    assert p.returncode == 125 and "image not known" in p.stderr
+    assert not any(e.startswith("image ") for e in store_entries(root))  # nothing pulled
+    p = hull(root, "run", "--rm", "--network", "none", ref, "echo", "hi")
+    assert p.stdout == "hi\n"
+    assert f"Unable to find image '{ref}' locally" in p.stderr and "Pull complete" in p.stderr
+    p = hull(root, "run", "--rm", "--network", "none", ref, "echo", "again")
+    assert p.stdout == "again\n" and "Unable to find" not in p.stderr  # from the store, no pull
+    p = hull(root, "run", "--rm", "--pull", "always", "--network", "none", ref, "echo", "always")
+    assert p.stdout == "always\n" and "Already exists" in p.stderr
+    p = hull(root, "run", "--rm", "--pull", "sometimes", "--network", "none", ref, "true", check=False)
+    assert p.returncode == 125 and "--pull" in p.stderr
+    assert hull(root, "ps", "-a", "-q").stdout.strip() == ""

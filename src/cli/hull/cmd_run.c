@@ -1,6 +1,9 @@
 /* cmd_run.c — hull create, run, start: docker's flags parsed into struct run_opts, then the engine. */
 #include "cli/hull/cli.h"
 #include "engine/engine.h"
+#include "image/image.h"
+#include "image/store.h"
+#include "image/transfer.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
@@ -13,7 +16,7 @@
 enum {
 	O_RM = 256, O_NAME, O_ENV_FILE, O_ENTRYPOINT, O_MOUNT, O_TMPFS, O_READ_ONLY, O_MEMORY_SWAP, O_CPUS,
 	O_CPUSET, O_PIDS, O_ULIMIT, O_INIT, O_NETWORK, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_RUNTIME, O_PRIVILEGED,
-	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY, O_NETFLAG,
+	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY, O_NETFLAG, O_PULL,
 };
 
 static const struct option run_options[] = {
@@ -34,6 +37,7 @@ static const struct option run_options[] = {
 	{ "privileged", no_argument, 0, O_PRIVILEGED }, { "cap-add", required_argument, 0, O_CAP_ADD },
 	{ "cap-drop", required_argument, 0, O_CAP_DROP }, { "security-opt", required_argument, 0, O_SECOPT },
 	{ "log-opt", required_argument, 0, O_LOG_OPT }, { "sig-proxy", required_argument, 0, O_SIG_PROXY },
+	{ "pull", required_argument, 0, O_PULL },
 	{ "publish", required_argument, 0, 'p' }, { "publish-all", no_argument, 0, 'P' },
 	/* handed to net_config_flag by name (src/net) */
 	{ "ip", required_argument, 0, O_NETFLAG }, { "dns", required_argument, 0, O_NETFLAG },
@@ -59,7 +63,8 @@ static void run_usage(const char *cmd, FILE *out)
 		     "      --stop-signal SIG   --stop-timeout SECONDS   --runtime PATH\n"
 		     "      --privileged        --cap-add CAP   --cap-drop CAP\n"
 		     "      --security-opt seccomp=FILE|unconfined | no-new-privileges\n"
-		     "      --log-opt max-size=N[kmg] | max-file=N\n",
+		     "      --log-opt max-size=N[kmg] | max-file=N\n"
+		     "      --pull missing|always|never   pull the image first (default: when the store lacks it)\n",
 		cmd, strcmp(cmd, "create") ? "" : " (run only)");
 }
 
@@ -95,8 +100,10 @@ static void opts_free(struct run_opts *o)
 }
 
 /* Parse argv into o; returns 0, or the exit code for a usage error (-1: help printed). */
-static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o, bool *detach, bool *sig_proxy)
+static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o, bool *detach, bool *sig_proxy,
+		     const char **pull)
 {
+	*pull = "missing";
 	memset(o, 0, sizeof(*o));
 	o->stop_timeout = -1;
 	*sig_proxy = true;
@@ -170,6 +177,13 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 		case O_SECOPT: strv_push(&o->security_opts, optarg); break;
 		case O_LOG_OPT: strv_push(&o->log_opts, optarg); break;
 		case O_SIG_PROXY: *sig_proxy = cli_bool(optarg) != 0; break;
+		case O_PULL:
+			if (strcmp(optarg, "missing") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+				fprintf(stderr, "hull: --pull %s: want missing, always or never\n", optarg);
+				return 125;
+			}
+			*pull = optarg;
+			break;
 		case 'H': run_usage(cmd, stdout); return -1;
 		default: run_usage(cmd, stderr); return 125;
 		}
@@ -191,11 +205,44 @@ static int fail(struct hull_err *err, int code)
 	return code;
 }
 
+/* docker's --pull: "missing" (the default) pulls an image the store does not have, "always" pulls first,
+ * "never" uses the store only. Only a pull loads the transfer library (libhull-transfer.so): a run of an
+ * image in the store never does. Progress goes to stderr, so `run -d` still prints only the id. */
+static int ensure_image(struct hull_globals *g, const char *image, const char *policy, struct hull_err **err)
+{
+	if (!strcmp(policy, "never"))
+		return 0;
+	if (!strcmp(policy, "missing")) {
+		struct image_info info;
+		struct hull_err *e = NULL;
+		if (image_resolve(g->root, image, &info, &e) == 0) {
+			image_info_free(&info);
+			return 0;
+		}
+		if (e->errnum != ENOENT) /* ambiguous, unreadable store…: not a reason to pull */
+			return hull_err_pass(err, &e);
+		hull_err_free(e);
+		fprintf(stderr, "Unable to find image '%s' locally\n", image);
+	}
+	const struct image_transfer *tr = image_transfer(err);
+	if (!tr)
+		return -1;
+	struct store s;
+	if (store_open(&s, g->root, err) < 0)
+		return -1;
+	struct pull_opts po = { .tls_verify = true, .out = stderr, .tty = isatty(2) };
+	_cleanup_free_ char *id = NULL;
+	int r = tr->pull(&s, image, &po, &id, err);
+	store_close(&s);
+	return r < 0 ? hull_err_wrap(err, "pull %s", image) : 0;
+}
+
 static int create_or_run(struct hull_globals *g, int argc, char **argv, bool run)
 {
 	struct run_opts o;
 	bool detach = false, sig_proxy = true;
-	int r = parse_run(argv[0], argc, argv, &o, &detach, &sig_proxy);
+	const char *pull = NULL;
+	int r = parse_run(argv[0], argc, argv, &o, &detach, &sig_proxy, &pull);
 	if (r) {
 		opts_free(&o);
 		return r < 0 ? 0 : r;
@@ -208,6 +255,10 @@ static int create_or_run(struct hull_globals *g, int argc, char **argv, bool run
 	struct engine e;
 	struct hull_err *err = NULL;
 	_cleanup_free_ char *id = NULL;
+	if (ensure_image(g, o.image, pull, &err) < 0) {
+		opts_free(&o);
+		return fail(err, 125);
+	}
 	if (engine_open(&e, g->root, &err) < 0) {
 		opts_free(&o);
 		return fail(err, 125);
