@@ -56,7 +56,7 @@ struct run_opts {
 	double cpus;
 	uint64_t cpu_shares;
 	const char *cpuset_cpus;
-	const char *network;              /* none|host|bridge|NAME|container:X|cni:NAME (default none, see docs/networking.md) */
+	const char *network;              /* none|host|bridge|NAME|container:X|cni:NAME (NULL: ENGINE_DEFAULT_NETWORK) */
 	struct net_config net;            /* -p -P --ip --dns --add-host --network-alias --expose (src/net) */
 	const char *stop_signal;
 	int stop_timeout;                 /* -1: unset (10 s) */
