@@ -54,6 +54,12 @@ int cmd_inspect(struct hull_globals *g, int argc, char **argv) __attribute__((we
 
 /* Print "hull: <msg>" once, free err, return 125 (docker's code for an engine error). */
 int cli_fail(struct hull_err *err);
+struct image_transfer;
+struct store;
+/* For the commands that move images (pull, load, save, run's pull): load the transfer library and open the
+ * store under g->root. On success the caller owns *s (store_close). */
+int cli_transfer_store(struct hull_globals *g, const struct image_transfer **tr, struct store *s,
+		       struct hull_err **err);
 /* Parse "--tls-verify=false|true" style booleans; -1 if s is not a boolean. */
 int cli_bool(const char *s);
 

@@ -36,11 +36,9 @@ int cmd_save(struct hull_globals *g, int argc, char **argv)
 		return 125;
 	}
 	struct hull_err *err = NULL;
-	const struct image_transfer *tr = image_transfer(&err);
-	if (!tr)
-		return cli_fail(err);
+	const struct image_transfer *tr;
 	struct store s;
-	if (store_open(&s, g->root, &err) < 0)
+	if (cli_transfer_store(g, &tr, &s, &err) < 0)
 		return cli_fail(err);
 	int r = tr->save(&s, argv[optind], output, fmt, &err);
 	store_close(&s);
@@ -65,11 +63,9 @@ int cmd_load(struct hull_globals *g, int argc, char **argv)
 		return 125;
 	}
 	struct hull_err *err = NULL;
-	const struct image_transfer *tr = image_transfer(&err);
-	if (!tr)
-		return cli_fail(err);
+	const struct image_transfer *tr;
 	struct store s;
-	if (store_open(&s, g->root, &err) < 0)
+	if (cli_transfer_store(g, &tr, &s, &err) < 0)
 		return cli_fail(err);
 	int r = tr->load(&s, input, stdout, &err);
 	store_close(&s);

@@ -25,6 +25,15 @@ static int open_store(struct hull_globals *g, struct store *s)
 	return 0;
 }
 
+int cli_transfer_store(struct hull_globals *g, const struct image_transfer **tr, struct store *s,
+		       struct hull_err **err)
+{
+	*tr = image_transfer(err);
+	if (!*tr)
+		return -1;
+	return store_open(s, g->root, err);
+}
+
 int cmd_pull(struct hull_globals *g, int argc, char **argv)
 {
 	struct pull_opts o = { .tls_verify = true, .out = stdout, .tty = isatty(1) };
@@ -57,12 +66,10 @@ int cmd_pull(struct hull_globals *g, int argc, char **argv)
 		return 125;
 	}
 	struct hull_err *err = NULL;
-	const struct image_transfer *tr = image_transfer(&err);
-	if (!tr)
-		return cli_fail(err);
+	const struct image_transfer *tr;
 	struct store s;
-	if (open_store(g, &s))
-		return 125;
+	if (cli_transfer_store(g, &tr, &s, &err) < 0)
+		return cli_fail(err);
 	_cleanup_free_ char *id = NULL;
 	int r = tr->pull(&s, argv[optind], &o, &id, &err);
 	store_close(&s);

@@ -224,11 +224,9 @@ static int ensure_image(struct hull_globals *g, const char *image, const char *p
 		hull_err_free(e);
 		fprintf(stderr, "Unable to find image '%s' locally\n", image);
 	}
-	const struct image_transfer *tr = image_transfer(err);
-	if (!tr)
-		return -1;
+	const struct image_transfer *tr;
 	struct store s;
-	if (store_open(&s, g->root, err) < 0)
+	if (cli_transfer_store(g, &tr, &s, err) < 0)
 		return -1;
 	struct pull_opts po = { .tls_verify = true, .out = stderr, .tty = isatty(2) };
 	_cleanup_free_ char *id = NULL;
