@@ -15,6 +15,8 @@ W=$(mktemp -d /tmp/hull-bench-run.XXXXXX)
 # podman asks for RLIMIT_NOFILE/NPROC above this host's hard limits (no CAP_SYS_RESOURCE): lowered per run below
 pod=(podman --root "$W/podman" --runroot "$W/podman-run" --storage-driver overlay --cgroup-manager cgroupfs
      --events-backend file --runtime /usr/sbin/runc)
+had_libpod_parent=0
+ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 && had_libpod_parent=1
 cleanup() {
 	"$hull" --root "$W/hull" ps -a -q --no-trunc 2>/dev/null | xargs -r "$hull" --root "$W/hull" rm -f >/dev/null 2>&1 || true
 	"$hullrt" --root "$W/rt-state" delete -f hull-bench-rt >/dev/null 2>&1 || true
@@ -22,6 +24,10 @@ cleanup() {
 	"${pod[@]}" rmi -af >/dev/null 2>&1 || true
 	umount -R "$W/podman/overlay" 2>/dev/null || true
 	for d in /sys/fs/cgroup/*/hull-bench; do [ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null || true; done
+	# podman's default cgroup parent, when this run made it (empty once its containers are gone)
+	[ "$had_libpod_parent" = 1 ] || for d in /sys/fs/cgroup/*/libpod_parent; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
 	rm -rf "$W"
 }
 trap cleanup EXIT
