@@ -52,10 +52,14 @@ echo "demo: container ran and was deleted in $(( (end - start) / 1000000 )) ms"
 hull="$(cd "$build" && pwd)/hull"
 if [ -x "$hull" ]; then
 	hroot="$tmp/hull-root"
+	had_parent=0
+	ls -d /sys/fs/cgroup/*/hull >/dev/null 2>&1 && had_parent=1
 	hull_cleanup() {
 		local ids
 		ids=$("$hull" --root "$hroot" ps -a -q --no-trunc 2>/dev/null || true)
 		[ -n "$ids" ] && "$hull" --root "$hroot" rm -f -v $ids >/dev/null 2>&1
+		# hull's cgroup parent /hull outlives containers (as docker's); remove it if the demo made it
+		[ "$had_parent" = 1 ] || for d in /sys/fs/cgroup/*/hull; do rmdir "$d" 2>/dev/null || true; done
 		cleanup
 	}
 	trap hull_cleanup EXIT

@@ -19,13 +19,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hullharness as hh  # noqa: E402
 
 
+_default_parents_before = set()
+
+
 def pytest_sessionstart(session):
     hh.remove_stale_templates()
+    _default_parents_before.update(hh.existing_default_parents())
 
 
 def pytest_sessionfinish(session, exitstatus):
     hh.remove_template()
     hh.remove_cgroup_parent()
+    hh.remove_default_parents(_default_parents_before)
 
 
 def _require(binary):

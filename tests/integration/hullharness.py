@@ -418,6 +418,25 @@ def remove_cgroup_parent():
             pass
 
 
+# The default parent of hull's own cgroups (hullrt without cgroupsPath, hull's /hull/<id>): like runc's and
+# docker's parents it outlives the containers; the tests remove it when they made it and it is empty.
+DEFAULT_PARENT = "hull"
+
+
+def existing_default_parents():
+    return {h for h in os.listdir(CGROUP_ROOT) if os.path.isdir(os.path.join(CGROUP_ROOT, h, DEFAULT_PARENT))}
+
+
+def remove_default_parents(existed_before):
+    for h in os.listdir(CGROUP_ROOT):
+        if h in existed_before:
+            continue
+        try:
+            os.rmdir(os.path.join(CGROUP_ROOT, h, DEFAULT_PARENT))
+        except OSError:
+            pass
+
+
 def wait_for(pred, timeout=5.0, interval=0.02, what="condition"):
     end = time.monotonic() + timeout
     while True:
