@@ -95,6 +95,18 @@ static struct nlmsghdr *msg_start(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/* RTM_NEWLINK creating the link `name` (the kind and its data are nested by the caller). */
+static struct nlmsghdr *newlink_start(char *buf, const char *name, unsigned mtu)
+{
+	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return nlh;
+}
+
 static int index_cb(const struct nlmsghdr *h, void *d)
 {
 	const struct ifinfomsg *i = mnl_nlmsg_get_payload(h);
@@ -122,12 +134,7 @@ int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct hull_err
 {
 	uint64_t t = trace_begin();
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	struct nlmsghdr *nlh = newlink_start(buf, name, mtu);
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, li);
@@ -142,12 +149,7 @@ int nl_veth_add(struct nl *nl, const char *host, const char *peer, int peer_nsfd
 {
 	uint64_t t = trace_begin();
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, host);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	struct nlmsghdr *nlh = newlink_start(buf, host, mtu);
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);

@@ -235,6 +235,19 @@ static void image_users_free(struct image_users_list *l)
 	engine_close(&l->e);
 }
 
+/* For the commands that remove images: the containers that use them (never removed from under them) and
+ * the store. On success the caller owns both. */
+static int open_store_with_users(struct hull_globals *g, struct store *s, struct image_users_list *l)
+{
+	if (image_users_load(g, l))
+		return 125;
+	if (open_store(g, s)) {
+		image_users_free(l);
+		return 125;
+	}
+	return 0;
+}
+
 int cmd_rmi(struct hull_globals *g, int argc, char **argv)
 {
 	bool force = false;
@@ -250,13 +263,9 @@ int cmd_rmi(struct hull_globals *g, int argc, char **argv)
 		return 125;
 	}
 	struct image_users_list l;
-	if (image_users_load(g, &l))
-		return 125;
 	struct store s;
-	if (open_store(g, &s)) {
-		image_users_free(&l);
+	if (open_store_with_users(g, &s, &l))
 		return 125;
-	}
 	struct hull_err *err = NULL;
 	int r = image_remove(&s, argv + optind, (size_t)(argc - optind), force, &l.users, stdout, &err);
 	store_close(&s);
@@ -309,13 +318,9 @@ int cmd_inspect(struct hull_globals *g, int argc, char **argv)
 static int image_prune_cmd(struct hull_globals *g, int argc, char **argv)
 {
 	struct image_users_list l;
-	if (image_users_load(g, &l))
-		return 125;
 	struct store s;
-	if (open_store(g, &s)) {
-		image_users_free(&l);
+	if (open_store_with_users(g, &s, &l))
 		return 125;
-	}
 	struct hull_err *err = NULL;
 	int r = image_prune(&s, &l.users, stdout, &err);
 	store_close(&s);
