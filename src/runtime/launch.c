@@ -224,8 +224,12 @@ static int handshake(struct launch *L, int sock, struct hull_err **err)
 		}
 		case MSG_HOOKS: {
 			_cleanup_free_ char *state = L->state_json(L->state_arg, L->pid, "creating");
+			/* prestart is the deprecated hook runtime-spec 1.0 ran from `start`, with the container
+			 * "created"; its users (and the OCI validation suite, and crun) read that status on stdin.
+			 * createRuntime is 1.2's and sees the lifecycle as it is: "creating". */
+			_cleanup_free_ char *prestart_state = L->state_json(L->state_arg, L->pid, "created");
 			uint64_t t = trace_begin();
-			if (hooks_run_kind(L->spec, HOOK_PRESTART, state, err) < 0 ||
+			if (hooks_run_kind(L->spec, HOOK_PRESTART, prestart_state, err) < 0 ||
 			    hooks_run_kind(L->spec, HOOK_CREATE_RUNTIME, state, err) < 0)
 				return -1;
 			trace_end(t, "hooks prestart, createRuntime");

@@ -1,5 +1,4 @@
 /* lifecycle.c — create, start, kill, delete. See lifecycle.h. */
-#include "runtime/selfseal.h"
 #include "runtime/rterr.h"
 #include "runtime/lifecycle.h"
 #include "cgroup/cgroup.h"
@@ -116,6 +115,20 @@ int check_selinux(const char *label, const char *what, struct hull_err **err)
 	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
 		return rt_err(err, EINVAL, "%s: \"%s\": SELinux is not enabled on this host", what, label);
 	return rt_err(err, ENOTSUP, "%s: \"%s\": applying SELinux labels is not implemented", what, label);
+}
+
+/* linux.mountLabel only names the SELinux context of the container's files: on a host without SELinux no
+ * policy reads file labels, so nothing is lost by not applying it (crun ignores it too; engines such as
+ * podman fill it in whenever they can). A process label is different — it is confinement, refused above. */
+static int check_mount_label(const char *label, struct hull_err **err)
+{
+	if (!label || !*label)
+		return 0;
+	if (access("/sys/fs/selinux/enforce", F_OK) < 0) {
+		log_debug("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host", label);
+		return 0;
+	}
+	return check_selinux(label, "config.json: linux.mountLabel", err);
 }
 
 static char *resolve_rootfs(const char *bundle, const struct spec *s, struct hull_err **err)
@@ -251,7 +264,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (check_apparmor(spec->process->apparmor_profile, "config.json: process.apparmorProfile", err) < 0)
 		goto out;
 	if (check_selinux(spec->process->selinux_label, "config.json: process.selinuxLabel", err) < 0 ||
-	    check_selinux(spec->linux_ ? spec->linux_->mount_label : NULL, "config.json: linux.mountLabel", err) < 0)
+	    check_mount_label(spec->linux_->mount_label, err) < 0)
 		goto out;
 	if (!(rootfs = resolve_rootfs(bundle, spec, err)))
 		goto out;
