@@ -29,6 +29,8 @@
 /* --network when none is given: docker's default bridge network (src/net). */
 #define ENGINE_DEFAULT_NETWORK "bridge"
 
+struct spec; /* src/oci */
+
 struct engine {
 	char *root;          /* --root */
 	char *containers;    /* <root>/containers */
@@ -96,6 +98,7 @@ int engine_repair(struct ctr *c, struct hull_err **err);
 
 const char *ctr_status(const struct ctr *c);   /* created|running|exited|removing */
 const char *ctr_name(const struct ctr *c);
+const char *ctr_network_mode(const struct ctr *c); /* bridge|none|host|container:ID|cni:NAME|NAME */
 pid_t ctr_pid(const struct ctr *c);
 
 /* Attachment of the caller's stdio to a starting container (`run` without -d, `start -a`). */
@@ -115,6 +118,9 @@ int engine_kill(struct ctr *c, int sig, struct hull_err **err);
 int engine_stop(struct ctr *c, int timeout, struct hull_err **err);
 /* Remove (force: kill a running one first; volumes: anonymous volumes too). */
 int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err);
+/* The monitor's --rm: it holds the lock and saved the record as "removing" with the exit already;
+ * known: its parse of the spec (NULL: read from the runtime's state). Anonymous volumes go too. */
+int engine_remove_exited(struct ctr *c, const struct spec *known, struct hull_err **err);
 /* Wait for the container to stop; returns its exit code. */
 int engine_wait(struct ctr *c, struct hull_err **err);
 
@@ -132,6 +138,8 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sync_fd, int attac
 
 /* Teardown pieces shared by the monitor, repair and rm: runtime state, mounts. */
 int engine_teardown_runtime(struct ctr *c, struct hull_err **err);
+/* The same with the container's spec already parsed (the monitor's): no second parse for the delete. */
+int engine_teardown_runtime_with(struct ctr *c, const struct spec *known, struct hull_err **err);
 int engine_rootfs_mount(struct ctr *c, struct hull_err **err);
 void engine_rootfs_unmount(struct ctr *c);
 bool engine_rootfs_mounted(const struct ctr *c);

@@ -199,6 +199,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	struct log_writer lw = { .fd = -1 };
 	bool created = false, in_runtime = false;
+	struct spec *known = NULL; /* the runtime's parse of the spec, for its start and delete */
 	const char *rt = ctr_runtime(c);
 
 	_cleanup_fd_ int dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -213,11 +214,13 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	json_t *spec = engine_spec_generate(c, &err);
 	if (!spec)
 		goto fail;
-	_cleanup_free_ char *spec_s = json_dumps(spec, JSON_INDENT(1));
+	/* The built-in runtime takes the text in memory (and keeps its copy in its state dir); a --runtime
+	 * binary reads the bundle's config.json. */
+	_cleanup_free_ char *spec_s = json_dumps(spec, rt ? JSON_INDENT(1) : JSON_COMPACT);
 	json_decref(spec);
-	if (engine_write_replace(dirfd, "config.json", spec_s, strlen(spec_s), &err) < 0)
+	if (rt && engine_write_replace(dirfd, "config.json", spec_s, strlen(spec_s), &err) < 0)
 		goto fail;
-	trace_end(t, "generate config.json");
+	trace_end(t, "generate the OCI spec");
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
 	    (open_stdin && pipe2(in_pipe, O_CLOEXEC) < 0)) {
 		hull_err_sys(&err, "pipe");
@@ -239,7 +242,8 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 		r = extrt_create(c, tty ? &master : NULL, &pid, &err);
 	} else {
 		struct create_opts co = { .root = e->runtime_root, .id = c->id, .bundle = c->dir,
-					  .console_master = tty ? &master : NULL };
+					  .console_master = tty ? &master : NULL, .keep_spec = &known,
+					  .config_text = spec_s, .config_len = strlen(spec_s) };
 		r = container_create(&co, &pid, &pidfd, &err);
 	}
 	engine_signals_restore(&sst);
@@ -269,7 +273,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 		char *argv[] = { (char *)rt, "--root", e->runtime_root, "start", c->id, NULL };
 		r = extrt_run(rt, e->runtime_root, argv, &err);
 	} else {
-		r = container_start(e->runtime_root, c->id, &err);
+		r = container_start_with(e->runtime_root, c->id, known, &err);
 	}
 	if (r < 0)
 		goto fail;
@@ -357,20 +361,28 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	log_writer_close(&lw);
+	if (auto_rm) {
+		/* No record write: the exit code goes where `wait` finds it (the lock file), and a crash from
+		 * here on leaves a "running" --rm container with a free lock, which the next command removes
+		 * (record.c). The client has its exit code now and returns once the container is gone. */
+		ctr_lock_note_exit(c, code);
+		say("X %d", code);
+		t = trace_begin();
+		c->on_removed = release_client;
+		if (engine_remove_exited(c, known, &err) < 0)
+			log_error("--rm: %s", err->msg);
+		trace_end(t, "--rm: remove the container");
+		_exit(0);
+	}
 	t = trace_begin();
-	engine_teardown_runtime(c, NULL);
+	engine_teardown_runtime_with(c, known, NULL);
 	trace_end(t, "delete runtime state and cgroup");
 	t = trace_begin();
 	engine_rootfs_unmount(c);
 	trace_end(t, "unmount rootfs");
-	log_writer_close(&lw);
 	record_state(c, "exited", 0, code, NULL, true);
 	say("X %d", code);
-	if (auto_rm) {
-		t = trace_begin();
-		auto_remove(c);
-		trace_end(t, "--rm: remove the container");
-	}
 	_exit(0);
 
 fail:
@@ -380,7 +392,7 @@ fail:
 	if (created && pid > 0) {
 		kill(pid, SIGKILL);
 	}
-	engine_teardown_runtime(c, NULL);
+	engine_teardown_runtime_with(c, known, NULL);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	engine_rootfs_unmount(c);

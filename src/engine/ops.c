@@ -312,6 +312,8 @@ int engine_wait(struct ctr *c, struct hull_err **err)
 	return code;
 }
 
+static int remove_locked(struct ctr *c, bool volumes, const struct spec *known, struct hull_err **err);
+
 int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err)
 {
 	if (!c->locked && ctr_lock(c, false, NULL) < 0) {
@@ -337,8 +339,18 @@ int engine_remove(struct ctr *c, bool force, bool volumes, struct hull_err **err
 	json_object_set_new(rec_obj(c->rec, "State"), "Status", json_string("removing"));
 	if (ctr_save(c, err) < 0)
 		return -1;
+	return remove_locked(c, volumes, NULL, err);
+}
+
+int engine_remove_exited(struct ctr *c, const struct spec *known, struct hull_err **err)
+{
+	return remove_locked(c, true, known, err);
+}
+
+static int remove_locked(struct ctr *c, bool volumes, const struct spec *known, struct hull_err **err)
+{
 	uint64_t t = trace_begin();
-	if (engine_teardown_runtime(c, err) < 0)
+	if (engine_teardown_runtime_with(c, known, err) < 0)
 		return -1;
 	engine_rootfs_unmount(c);
 	trace_end(t, "rm: runtime state, cgroup and mounts gone");

@@ -219,6 +219,12 @@ const char *ctr_name(const struct ctr *c)
 	return n ? n : "";
 }
 
+const char *ctr_network_mode(const struct ctr *c)
+{
+	const char *m = rec_str(json_object_get(c->rec, "HostConfig"), "NetworkMode");
+	return m ? m : ENGINE_DEFAULT_NETWORK;
+}
+
 pid_t ctr_pid(const struct ctr *c)
 {
 	return (pid_t)json_integer_value(json_object_get(state_of(c), "Pid"));
@@ -270,8 +276,12 @@ static struct ctr *ctr_load(struct engine *e, const char *id, struct hull_err **
 		ctr_free(c);
 		return NULL;
 	}
-	/* a removal that died halfway is finished by whoever finds it (once nobody holds the lock) */
-	if (!strcmp(ctr_status(c), "removing") && ctr_lock(c, false, NULL) == 0) {
+	/* A removal that died halfway is finished by whoever finds it (once nobody holds the lock); so is a
+	 * --rm container whose monitor died (it would have removed it; docker's daemon does the same when
+	 * it restarts). */
+	const char *st = ctr_status(c);
+	bool auto_rm = json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
+	if ((!strcmp(st, "removing") || (auto_rm && !strcmp(st, "running"))) && ctr_lock(c, false, NULL) == 0) {
 		struct hull_err *re = NULL;
 		int r = engine_remove(c, true, false, &re);
 		hull_err_free(re);

@@ -89,9 +89,22 @@ const char *ctr_runtime(const struct ctr *c)
 
 int engine_teardown_runtime(struct ctr *c, struct hull_err **err)
 {
+	return engine_teardown_runtime_with(c, NULL, err);
+}
+
+/* Networks that leave nothing to release: none (the netns dies with the container), host, container:X. */
+static bool network_unrecorded(const struct ctr *c)
+{
+	const char *net = rec_str(json_object_get(c->rec, "HostConfig"), "NetworkMode");
+	return net && (!strcmp(net, "none") || !strcmp(net, "host") || !strncmp(net, "container:", 10));
+}
+
+int engine_teardown_runtime_with(struct ctr *c, const struct spec *known, struct hull_err **err)
+{
 	const char *rt = ctr_runtime(c);
 	_cleanup_free_ char *st = xasprintf("%s/%s", c->e->runtime_root, c->id);
 	int ret = 0;
+	bool runtime_deleted = false;
 	if (access(st, F_OK) == 0) {
 		struct hull_err *e = NULL;
 		int r;
@@ -99,7 +112,8 @@ int engine_teardown_runtime(struct ctr *c, struct hull_err **err)
 			char *argv[] = { (char *)rt, "--root", c->e->runtime_root, "delete", "--force", c->id, NULL };
 			r = extrt_run(rt, c->e->runtime_root, argv, &e);
 		} else {
-			r = container_delete(c->e->runtime_root, c->id, true, &e);
+			r = container_delete_with(c->e->runtime_root, c->id, true, known, &e);
+			runtime_deleted = r == 0;
 		}
 		if (r < 0 && e && e->errnum != ENOENT)
 			ret = hull_err_pass(err, &e);
@@ -107,9 +121,12 @@ int engine_teardown_runtime(struct ctr *c, struct hull_err **err)
 			hull_err_free(e);
 	}
 	/* addresses, veths, published ports of the container (src/net); nothing when it had none */
-	if (net_release(c->e->root, c->id, ret < 0 ? NULL : err) < 0)
+	if (!network_unrecorded(c) && net_release(c->e->root, c->id, ret < 0 ? NULL : err) < 0)
 		ret = -1;
-	/* the cgroup, whoever left it (a runtime killed halfway, an external runtime's own layout) */
+	/* the cgroup, whoever left it (a runtime killed halfway, an external runtime's own layout); the
+	 * built-in runtime's delete that succeeded removed it already */
+	if (runtime_deleted && ret == 0)
+		return 0;
 	_cleanup_free_ char *cgp = xasprintf(ENGINE_CGROUP_PARENT "/%s", c->id);
 	struct cgroup *cg = cgroup_open(NULL, cgp, false, NULL);
 	if (cg) {
@@ -194,6 +211,11 @@ int engine_network_setup(struct ctr *c, pid_t pid, struct hull_err **err)
 		cfg.network = xstrdup(net ? net : "none");
 	if (!cfg.hostname)
 		cfg.hostname = xstrdup(rec_str(json_object_get(c->rec, "Config"), "Hostname") ?: c->id);
+	if (!strcmp(cfg.network, "none")) {
+		int r = net_setup_none(c->e->root, &cfg, c->dir, pid, err);
+		net_config_clear(&cfg);
+		return r;
+	}
 	/* A record left by an earlier run of this container (its monitor killed) goes first. */
 	int r = net_release(c->e->root, c->id, err);
 	if (r == 0)

@@ -140,10 +140,11 @@ int net_write_files(const char *root, const struct net_container *c, bool create
 	_cleanup_fd_ int dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dfd < 0)
 		return hull_err_sys(err, "open %s", dir);
-	/* Peers: every recorded container (a handful of small JSON files). */
+	/* Peers: every recorded container (a handful of small JSON files); only a container with an
+	 * endpoint can share a network with them. */
 	char **ids = NULL;
 	size_t n_ids = 0;
-	if (net_container_ids(root, &ids, &n_ids, err) < 0)
+	if (c->n_eps && net_container_ids(root, &ids, &n_ids, err) < 0)
 		return -1;
 	struct net_container *all = xcalloc(n_ids + 1, sizeof(*all));
 	size_t n = 0;

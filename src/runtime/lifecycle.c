@@ -207,9 +207,10 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (!bundle)
 		return hull_err_sys(err, "bundle %s", o->bundle ? o->bundle : ".");
 	_cleanup_free_ char *cfg_path = xasprintf("%s/config.json", bundle);
-	size_t cfg_len;
+	size_t cfg_len = o->config_len;
 	struct hull_err *rerr = NULL;
-	_cleanup_free_ char *cfg_text = fs_read_file_at(AT_FDCWD, cfg_path, &cfg_len, &rerr);
+	_cleanup_free_ char *cfg_read = o->config_text ? NULL : fs_read_file_at(AT_FDCWD, cfg_path, &cfg_len, &rerr);
+	const char *cfg_text = o->config_text ? o->config_text : cfg_read;
 	if (!cfg_text) {
 		bool missing = rerr && rerr->errnum == ENOENT;
 		hull_err_free(rerr);

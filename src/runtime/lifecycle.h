@@ -31,6 +31,10 @@ struct create_opts {
 	int *console_master;
 	/* Non-NULL: receives the parsed config.json (caller frees), for start/delete of the same command. */
 	struct spec **keep_spec;
+	/* Non-NULL: the config.json text itself (an engine that generates it in memory); the bundle's
+	 * config.json is then not read, and need not exist. */
+	const char *config_text;
+	size_t config_len;
 };
 
 /* Create the container and leave its init waiting for start. *pid (optional) gets the init's pid and

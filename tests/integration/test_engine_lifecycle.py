@@ -240,6 +240,15 @@ def test_kill9_of_hull_then_ps_and_rm_clean_everything(eng):  # noqa: F811
     assert not os.path.exists(os.path.join(eng.root, "runtime", cid))
     eng("rm", cid)
     nothing_left(eng, cid)
+    # the monitor of a --rm container killed: it would have removed it, so the next command does
+    cid = run_d(eng, "--rm", IMAGE, "sleep", "60")
+    mon = eng.inspect(cid)["State"]["MonitorPid"]
+    os.kill(mon, signal.SIGKILL)
+    end = time.time() + 5
+    while os.path.exists("/proc/%d" % mon) and time.time() < end:  # a zombie until its reaper waits
+        time.sleep(0.02)
+    assert eng("ps", "-a", "-q").stdout == ""
+    nothing_left(eng, cid)
 
 
 def test_half_removed_container_is_finished(eng):  # noqa: F811

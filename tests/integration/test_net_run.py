@@ -141,6 +141,23 @@ def test_net_run_publish_all_and_bad_flags(renv):
     assert_clean(renv)
 
 
+def test_net_run_none_records_nothing_and_cannot_connect(renv):
+    # --network none: its own netns with loopback up and the hosts/resolv.conf of the flags, nothing
+    # recorded in src/net (nothing to release); joining a network is refused, as docker does
+    out = renv.hull("run", "--rm", "--network", "none", "--dns", "192.0.2.53", "--add-host", "x.test:192.0.2.9",
+                    "--hostname", "solo", IMAGE, "sh", "-c", "cat /etc/resolv.conf /etc/hosts; ip -o link").stdout
+    assert "nameserver 192.0.2.53" in out and "192.0.2.9\tx.test" in out and "127.0.1.1\tsolo" in out, out
+    links = [l for l in out.splitlines() if ": <" in l]
+    assert len(links) == 1 and " lo: " in links[0] and ",UP" in links[0], out
+    renv.hull("run", "-d", "--name", "alone", "--network", "none", IMAGE, "sleep", "60")
+    records = os.path.join(renv.root, "net", "containers")
+    assert not os.path.isdir(records) or os.listdir(records) == []
+    r = renv.hull("network", "connect", "bridge", "alone", check=False)
+    assert r.returncode == 125 and "has --network none: it cannot be connected" in r.stderr, r.stderr
+    renv.hull("rm", "-f", "alone")
+    assert_clean(renv)
+
+
 def test_net_run_monitor_killed_later_command_cleans(renv):
     renv.hull("run", "-d", "--name", "k9", "--network", "bridge", "-p", "8080:80", IMAGE, "sleep", "60")
     pid = json.loads(renv.hull("inspect", "k9").stdout)[0]["State"]["Pid"]

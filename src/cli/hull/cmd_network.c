@@ -5,9 +5,11 @@
  *   hull network _check ID (CNI CHECK)   hull network _reconcile
  */
 #include "cli/hull/cli.h"
+#include "engine/engine.h"
 #include "net/net.h"
 #include "util/cleanup.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,8 +157,30 @@ static int cmd_net_connect(struct hull_globals *g, int argc, char **argv)
 		return 125;
 	}
 	struct hull_err *err = NULL;
-	int r = net_connect(g->root, argv[optind], argv[optind + 1], ip, aliases, n_aliases, &err);
+	struct engine e;
+	if (engine_open(&e, g->root, &err) < 0) {
+		free(aliases);
+		return cli_fail(err);
+	}
+	int r = -1;
+	_cleanup_ctr_ struct ctr *ct = ctr_find(&e, argv[optind + 1], &err);
+	if (!ct && err->errnum == ENOENT) {
+		/* not an engine container: one src/net knows by itself (`network _prepare`/`_attach`) */
+		hull_err_free(err);
+		err = NULL;
+		r = net_connect(g->root, argv[optind], argv[optind + 1], ip, aliases, n_aliases, &err);
+	} else if (ct) {
+		/* docker's rule: a container in its own private netns (none), the host's or another
+		 * container's cannot join a network */
+		const char *mode = ctr_network_mode(ct);
+		if (!strcmp(mode, "none") || !strcmp(mode, "host") || !strncmp(mode, "container:", 10))
+			hull_err_set(&err, 0, "container %s has --network %s: it cannot be connected to a network",
+				     argv[optind + 1], mode);
+		else
+			r = net_connect(g->root, argv[optind], ct->id, ip, aliases, n_aliases, &err);
+	}
 	free(aliases);
+	engine_close(&e);
 	return r < 0 ? cli_fail(err) : 0;
 }
 
