@@ -374,51 +374,16 @@ static int hostconfig(const struct run_opts *o, json_t *hc, struct hull_err **er
 	return 0;
 }
 
-/* Made before the record: a crash leaves a dir without one, removed by the next command. */
-static int write_file(int dfd, const char *name, const char *s, struct hull_err **err)
-{
-	if (engine_write_replace(dfd, name, s, strlen(s), err) < 0)
-		return -1;
-	fchmodat(dfd, name, 0644, 0);
-	return 0;
-}
-
-/* resolv.conf: the host's, without loopback name servers unless the network is the host's. */
-static char *resolv_conf(bool host_net)
-{
-	_cleanup_free_ char *host = fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", NULL, NULL);
-	if (!host)
-		return xstrdup("");
-	size_t cap = strlen(host) + 1;
-	char *out = xcalloc(1, cap);
-	for (char *save = NULL, *l = strtok_r(host, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (!host_net && !strncmp(l, "nameserver", 10) && (strstr(l, " 127.") || strstr(l, " ::1")))
-			continue;
-		strcat(out, l);
-		strcat(out, "\n");
-	}
-	return out;
-}
-
-static int etc_files(struct ctr *c, const char *hostname, bool host_net, struct hull_err **err)
+/* The hostname, hosts and resolv.conf (src/net writes them: final for none and host, rewritten in place
+ * by the network setup of the other modes) and the overlay's dirs. Made before the record: a crash leaves
+ * a dir without one, removed by the next command. */
+static int etc_files(struct ctr *c, const struct run_opts *o, const char *hostname, struct hull_err **err)
 {
 	_cleanup_fd_ int d = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0)
 		return hull_err_sys(err, "open %s", c->dir);
-	_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
-	_cleanup_free_ char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-					       "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
-					       "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n%s", host_net ? "" :
-					       "127.0.1.1\t");
-	if (!host_net) {
-		char *h2 = xasprintf("%s%s\n", hosts, hostname);
-		free(hosts);
-		hosts = h2;
-	}
-	_cleanup_free_ char *rc = resolv_conf(host_net);
-	if (write_file(d, "hostname", hn, err) < 0 || write_file(d, "hosts", hosts, err) < 0 ||
-	    write_file(d, "resolv.conf", rc, err) < 0)
-		return -1;
+	if (net_write_initial_files(d, &o->net, o->network ? o->network : ENGINE_DEFAULT_NETWORK, hostname, err) < 0)
+		return hull_err_wrap(err, "%s", c->dir);
 	if (mkdirat(d, "upper", 0755) < 0 || mkdirat(d, "work", 0700) < 0 || mkdirat(d, "rootfs", 0755) < 0)
 		return hull_err_sys(err, "mkdir in %s", c->dir);
 	return 0;
@@ -630,7 +595,7 @@ int engine_create(struct engine *e, const struct run_opts *o, char **id_out, str
 	trace_end(t, "record from the image config and flags");
 	t = trace_begin();
 	if (rc == 0)
-		rc = etc_files(c, rec_str(rec_obj(c->rec, "Config"), "Hostname"), o->network && !strcmp(o->network, "host"), err);
+		rc = etc_files(c, o, rec_str(rec_obj(c->rec, "Config"), "Hostname"), err);
 	trace_end(t, "hostname, hosts, resolv.conf, upper/work/rootfs dirs");
 	t = trace_begin();
 	/* the record last: a dir without one is a create that never finished (removed by the next lookup) */

@@ -1,6 +1,6 @@
 /* engine.h — hull's container engine: containers made from images, run without a daemon.
  *
- * Owns everything under <root>/containers/<id>/ (record container.json, generated config.json, overlay
+ * Owns everything under <root>/containers/<id>/ (record container.json, config.json for a --runtime, overlay
  * upper/work dirs and the rootfs mount point, hostname/hosts/resolv.conf, json-file logs, monitor.lock)
  * and <root>/volumes/. A container's life: create (record + dirs, status "created") → start (a monitor
  * process forked from the caller mounts the overlay, generates the OCI spec from the record and the image,

@@ -204,6 +204,8 @@ int engine_network_setup(struct ctr *c, pid_t pid, struct hull_err **err)
 	const char *net = rec_str(hc, "NetworkMode");
 	if (net && (!strcmp(net, "host") || !strncmp(net, "container:", 10)))
 		return 0;
+	if (net && !strcmp(net, "none"))
+		return net_setup_none(pid, err);
 	struct net_config cfg;
 	if (net_config_from_json(json_object_get(hc, "HullNetwork"), &cfg, err) < 0)
 		return -1;
@@ -211,11 +213,6 @@ int engine_network_setup(struct ctr *c, pid_t pid, struct hull_err **err)
 		cfg.network = xstrdup(net ? net : "none");
 	if (!cfg.hostname)
 		cfg.hostname = xstrdup(rec_str(json_object_get(c->rec, "Config"), "Hostname") ?: c->id);
-	if (!strcmp(cfg.network, "none")) {
-		int r = net_setup_none(c->e->root, &cfg, c->dir, pid, err);
-		net_config_clear(&cfg);
-		return r;
-	}
 	/* A record left by an earlier run of this container (its monitor killed) goes first. */
 	int r = net_release(c->e->root, c->id, err);
 	if (r == 0)

@@ -169,3 +169,22 @@ int net_write_files(const char *root, const struct net_container *c, bool create
 		return hull_err_wrap(err, "%s", dir);
 	return 0;
 }
+
+int net_write_initial_files(int dirfd, const struct net_config *cfg, const char *mode, const char *hostname,
+			    struct hull_err **err)
+{
+	bool host = mode && !strcmp(mode, "host");
+	struct net_container c = { .mode = host ? NET_MODE_HOST : NET_MODE_NONE, .dns = cfg->dns,
+				   .n_dns = cfg->n_dns, .add_hosts = cfg->add_hosts, .n_add_hosts = cfg->n_add_hosts };
+	snprintf(c.hostname, sizeof(c.hostname), "%s", hostname);
+	_cleanup_free_ char *host_hosts = host ? fs_read_file_at(AT_FDCWD, "/etc/hosts", NULL, NULL) : NULL;
+	_cleanup_free_ char *host_resolv = fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", NULL, NULL);
+	_cleanup_free_ char *hosts = net_hosts_content(&c, NULL, 0, host ? (host_hosts ? host_hosts : "") : NULL);
+	_cleanup_free_ char *resolv = net_resolv_content(host_resolv, c.dns, c.n_dns, host);
+	_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
+	if (fs_write_new(dirfd, "hostname", hn, strlen(hn), 0644, err) < 0 ||
+	    fs_write_new(dirfd, "hosts", hosts, strlen(hosts), 0644, err) < 0 ||
+	    fs_write_new(dirfd, "resolv.conf", resolv, strlen(resolv), 0644, err) < 0)
+		return -1;
+	return 0;
+}

@@ -533,20 +533,9 @@ int net_container_mode(const char *root, const char *id, enum net_mode *mode, ch
 	return 0;
 }
 
-int net_setup_none(const char *root, const struct net_config *cfg, const char *files_dir, pid_t pid,
-		   struct hull_err **err)
+int net_setup_none(pid_t pid, struct hull_err **err)
 {
 	uint64_t t = trace_begin();
-	struct net_container c = { .mode = NET_MODE_NONE, .files_dir = xstrdup(files_dir) };
-	snprintf(c.hostname, sizeof(c.hostname), "%s", cfg->hostname ? cfg->hostname : "");
-	for (size_t i = 0; i < cfg->n_dns; i++)
-		net_strv_add(&c.dns, &c.n_dns, cfg->dns[i]);
-	for (size_t i = 0; i < cfg->n_add_hosts; i++)
-		net_strv_add(&c.add_hosts, &c.n_add_hosts, cfg->add_hosts[i]);
-	int ret = net_write_files(root, &c, false, err);
-	net_container_clear(&c);
-	if (ret < 0)
-		return hull_err_wrap(err, "--network none");
 	char nspath[64];
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
 	_cleanup_fd_ int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
@@ -555,6 +544,6 @@ int net_setup_none(const char *root, const struct net_config *cfg, const char *f
 	_cleanup_nl_ struct nl *ct = nl_open(nsfd, err);
 	if (!ct || nl_link_set(ct, "lo", -1, true, err) < 0)
 		return hull_err_wrap(err, "--network none: loopback up");
-	trace_end(t, "network: none (files, loopback up in the netns of %d)", (int)pid);
+	trace_end(t, "network: none (loopback up in the netns of %d)", (int)pid);
 	return 0;
 }

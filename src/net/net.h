@@ -60,11 +60,15 @@ int net_prepare(const char *root, const char *id, const char *name, const struct
 int net_attach(const char *root, const char *id, pid_t pid, struct hull_err **err);
 int net_release(const char *root, const char *id, struct hull_err **err);
 int net_reconcile(const char *root, struct hull_err **err);
-/* --network none needs none of that: once its netns exists (pid's), write the hosts, resolv.conf and
- * hostname into files_dir (in place) and bring loopback up. Nothing is recorded or allocated, so there
- * is nothing to release: the kernel frees the netns with the container's last process. */
-int net_setup_none(const char *root, const struct net_config *c, const char *files_dir, pid_t pid,
-		   struct hull_err **err);
+/* --network none needs none of that: its files are final from the start (net_write_initial_files) and
+ * once its netns exists (pid's), loopback goes up. Nothing is recorded or allocated, so there is nothing
+ * to release: the kernel frees the netns with the container's last process. */
+int net_setup_none(pid_t pid, struct hull_err **err);
+/* The hostname, hosts and resolv.conf a new container starts with, created in dirfd (a directory made
+ * for it): final for --network none and host (the host's hosts and resolvers), placeholders for the
+ * modes whose net_prepare rewrites them in place. mode: the --network value (NULL: bridge). */
+int net_write_initial_files(int dirfd, const struct net_config *c, const char *mode, const char *hostname,
+			    struct hull_err **err);
 
 /* <root>/net/containers/<id>/<file> for "hosts", "resolv.conf", "hostname" (heap). For
  * --network container:X the engine bind-mounts X's files. */

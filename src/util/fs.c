@@ -139,6 +139,22 @@ int fs_write_replace(int dirfd, const char *name, const void *buf, size_t len, m
 	return write_replace(dirfd, name, buf, len, mode, false, err);
 }
 
+int fs_write_new(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err)
+{
+	_cleanup_fd_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return hull_err_sys(err, "create %s", name);
+	/* the mode asked for, whatever the umask */
+	if (fchmod(fd, mode) < 0)
+		return hull_err_sys(err, "chmod %s", name);
+	ssize_t n = write(fd, buf, len);
+	if (n < 0)
+		return hull_err_sys(err, "write %s", name);
+	if ((size_t)n != len)
+		return hull_err_set(err, EIO, "write %s: short write", name);
+	return 0;
+}
+
 int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_err **err)
 {
 	_cleanup_fd_ int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);

@@ -31,6 +31,9 @@ int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mo
  * write. For volatile state (the runtime's state dir under /run dies with the machine anyway): the
  * fsync would cost milliseconds on every container start where /run is not a tmpfs. */
 int fs_write_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err);
+/* Create dirfd/name (O_EXCL, not following a symlink) and write buf: for a file in a directory the caller
+ * has just made and nobody reads before a later commit point (no temp file, no rename). */
+int fs_write_new(int dirfd, const char *name, const void *buf, size_t len, mode_t mode, struct hull_err **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC), e.g. /proc or cgroup files. */
 int fs_write_file_at(int dirfd, const char *path, const char *data, struct hull_err **err);
 /* Read a whole file; NUL-terminated; *len (if non-NULL) set to its size. For hull's own files: the path

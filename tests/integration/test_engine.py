@@ -1,6 +1,7 @@
 """hull run: the container made from the image config and the flags; exit codes; default security."""
 import json
 import os
+import time
 
 import pytest
 
@@ -192,6 +193,9 @@ def test_init_reaps_and_forwards(eng):  # noqa: F811
     assert out.startswith("/dev/init -- sh") and out.split()[-1] == "0"
     cid = eng("run", "-d", "--init", IMAGE, "/hull-helper", "wait-signal", "20").stdout.strip()
     eng.ids.add(cid)
+    end = time.time() + 10  # signalled before its handlers are set, the helper would die of USR1
+    while '"ready"' not in eng("logs", cid).stdout and time.time() < end:
+        time.sleep(0.02)
     eng("kill", "-s", "USR1", cid)
     assert eng("wait", cid).stdout.strip() == "0"
     assert "SIGUSR1" in eng("logs", cid).stdout or "10" in eng("logs", cid).stdout

@@ -21,6 +21,16 @@ def run_d(eng, *args):  # noqa: F811
     return cid
 
 
+def run_ready(eng, *args):  # noqa: F811
+    """run -d a command that prints "ready" once its signal handlers are set: signalled earlier, it would
+    die of the signal instead of handling it."""
+    cid = run_d(eng, *args)
+    end = time.time() + 10
+    while "ready" not in eng("logs", cid).stdout and time.time() < end:
+        time.sleep(0.02)
+    return cid
+
+
 def nothing_left(eng, cid):  # noqa: F811
     assert not os.path.exists(os.path.join(eng.root, "containers", cid))
     # removal renames the dir away at once; its files (the upper dir) are deleted right after
@@ -96,7 +106,7 @@ def test_log_rotation(eng):  # noqa: F811
 
 def test_stop_timing_and_signals(eng):  # noqa: F811
     # a process that exits on SIGTERM stops at once
-    cid = run_d(eng, IMAGE, "sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.05; done")
+    cid = run_ready(eng, IMAGE, "sh", "-c", "trap 'exit 3' TERM; echo ready; while true; do sleep 0.05; done")
     t0 = time.time()
     eng("stop", cid)
     assert time.time() - t0 < 2
@@ -110,16 +120,16 @@ def test_stop_timing_and_signals(eng):  # noqa: F811
     assert 0.9 < dt < 4, dt
     assert eng.inspect(cid)["State"]["ExitCode"] == 137
     # --stop-signal and the image's StopSignal
-    cid = run_d(eng, "--stop-signal", "USR2", IMAGE, "/hull-helper", "wait-signal", "30")
+    cid = run_ready(eng, "--stop-signal", "USR2", IMAGE, "/hull-helper", "wait-signal", "30")
     eng("stop", "-t", "5", cid)
     assert "12" in eng("logs", cid).stdout or "USR2" in eng("logs", cid).stdout
     assert eng.inspect(cid)["State"]["ExitCode"] == 0
-    cid = run_d(eng, "--entrypoint", "/hull-helper", EP_IMAGE, "wait-signal", "30")
+    cid = run_ready(eng, "--entrypoint", "/hull-helper", EP_IMAGE, "wait-signal", "30")
     assert eng.inspect(cid)["Config"]["StopSignal"] == "SIGUSR1"
     eng("stop", cid)
     assert "10" in eng("logs", cid).stdout or "USR1" in eng("logs", cid).stdout
     # kill -s, stop of a stopped container is fine, kill of one is an error
-    cid = run_d(eng, IMAGE, "/hull-helper", "wait-signal", "30")
+    cid = run_ready(eng, IMAGE, "/hull-helper", "wait-signal", "30")
     eng("kill", "-s", "HUP", cid)
     assert eng("wait", cid).stdout.strip() == "0"
     eng("stop", cid)

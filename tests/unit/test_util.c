@@ -133,6 +133,32 @@ static void test_opendir_twice(void **state)
 	assert_int_equal(access(top, F_OK), -1);
 }
 
+static void test_write_new(void **state)
+{
+	char top[] = "/tmp/hulltest-util-new-XXXXXX";
+	assert_non_null(mkdtemp(top));
+	_cleanup_fd_ int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	mode_t old = umask(077);
+	assert_int_equal(fs_write_new(dfd, "hosts", "x\n", 2, 0644, NULL), 0);
+	umask(old);
+	struct stat st;
+	assert_int_equal(fstatat(dfd, "hosts", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0644); /* the mode asked for, not the umask's */
+	_cleanup_free_ char *text = fs_read_file_at(dfd, "hosts", NULL, NULL);
+	assert_string_equal(text, "x\n");
+	/* never over an existing file, never through a symlink */
+	struct hull_err *err = NULL;
+	assert_int_equal(fs_write_new(dfd, "hosts", "y", 1, 0644, &err), -1);
+	assert_int_equal(err->errnum, EEXIST);
+	hull_err_free(err);
+	err = NULL;
+	assert_int_equal(symlinkat("/tmp/hulltest-util-new-target", dfd, "link"), 0);
+	assert_int_equal(fs_write_new(dfd, "link", "y", 1, 0644, &err), -1);
+	hull_err_free(err);
+	assert_int_equal(access("/tmp/hulltest-util-new-target", F_OK), -1);
+	assert_int_equal(fs_rmtree_at(AT_FDCWD, top, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_read_in_root),
 		cmocka_unit_test(test_opendir_twice),
+		cmocka_unit_test(test_write_new),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
