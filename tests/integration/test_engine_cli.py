@@ -99,3 +99,81 @@ def test_ps_filter(eng, tmp_path):  # noqa: F811
     for bad in ("bogus=1", "status=sleeping", "exited=x", "name", "name=(", "id="):
         p = eng("ps", "-f", bad, check=False)
         assert p.returncode == 125 and "--filter" in p.stderr, (bad, p.stderr)
+
+
+def read_lines(p, n, timeout=15):
+    """n lines of p's stdout (a pipe), with the time each arrived."""
+    out, end = [], time.time() + timeout
+    while len(out) < n:
+        r, _, _ = select.select([p.stdout], [], [], max(0, end - time.time()))
+        assert r, f"only {len(out)} lines in {timeout}s: {out}"
+        line = p.stdout.readline()
+        assert line, f"EOF after {out}"
+        out.append((time.monotonic(), line))
+    return out
+
+
+def test_stats_streams_every_second_until_interrupted(eng):  # noqa: F811
+    busy = eng("run", "-d", "--name", "hulltest-st-busy", "-m", "64m", IMAGE, "sh", "-c",
+               "while :; do :; done").stdout.strip()
+    eng.ids.add(busy)
+    gw = eng.inspect(busy)["NetworkSettings"]["Gateway"]
+    eng("exec", busy, "ping", "-c", "2", "-W", "1", gw, check=False)
+    p = eng.popen("stats", "--format", "json", busy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = read_lines(p, 3)
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=10)
+    assert p.returncode == -signal.SIGINT, p.stderr.read()
+    gaps = [b[0] - a[0] for a, b in zip(lines, lines[1:])]
+    assert all(0.6 < g < 2.0 for g in gaps), gaps
+    cpu = []
+    for _, line in lines:
+        arr = json.loads(line)
+        assert [o["ID"] for o in arr] == [busy] and arr[0]["Name"] == "hulltest-st-busy"
+        o = arr[0]
+        assert o["MemLimit"] == 64 << 20 and 0 < o["MemUsage"] < o["MemLimit"] and o["PIDs"] >= 1
+        assert abs(o["MemPerc"] - 100.0 * o["MemUsage"] / o["MemLimit"]) < 0.01
+        assert o["NetOutput"] > 0 and o["NetInput"] >= 0 and o["BlockRead"] >= 0 and o["BlockWrite"] >= 0
+        cpu.append(o["CPUPerc"])
+    # a busy loop: CPU time grows with the wall clock (the machine is shared: not a full CPU for sure)
+    assert all(c > 10 for c in cpu), cpu
+    assert all(c < 100 * os.cpu_count() + 20 for c in cpu), cpu
+    # the table, without arguments: the running containers, read again every second
+    idle = eng("run", "-d", "--name", "hulltest-st-idle", IMAGE, "sleep", "30").stdout.strip()
+    eng.ids.add(idle)
+    p = eng.popen("stats", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [x[1] for x in read_lines(p, 6)]
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=10)
+    heads = [ln for ln in lines if ln.startswith("CONTAINER ID")]
+    assert len(heads) == 2 and lines[0] == heads[0], lines
+    for w in ("CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"):
+        assert w in heads[0]
+    rows = [ln for ln in lines if not ln.startswith("CONTAINER ID")]
+    assert {r.split()[1] for r in rows} == {"hulltest-st-busy", "hulltest-st-idle"}, rows
+    assert all("%" in r and "iB / " in r for r in rows), rows
+
+
+def test_stats_no_stream(eng):  # noqa: F811
+    run = eng("run", "-d", "--name", "hulltest-st-run", IMAGE, "sleep", "30").stdout.strip()
+    done = eng("run", "-d", "--name", "hulltest-st-done", IMAGE, "true").stdout.strip()
+    eng.ids.update((run, done))
+    eng("wait", done)
+    t = time.monotonic()
+    out = eng("stats", "--no-stream", run, done).stdout.splitlines()
+    assert time.monotonic() - t < 5
+    assert out[0].startswith("CONTAINER ID") and len(out) == 3
+    assert out[1].split()[:2] == [run[:12], "hulltest-st-run"]
+    # a container that does not run reads as zeros, as under docker
+    assert out[2].split() == [done[:12], "hulltest-st-done", "0.00%", "0B", "/", "0B", "0.00%", "0B", "/", "0B",
+                              "0B", "/", "0B", "0"]
+    arr = json.loads(eng("stats", "--no-stream", "--format", "json").stdout)
+    assert [o["ID"] for o in arr] == [run] and arr[0]["PIDs"] == 1
+    assert {o["ID"] for o in json.loads(eng("stats", "-a", "--no-stream", "--format", "json").stdout)} == {run, done}
+    p = eng("stats", "--no-stream", "hulltest-nosuch", check=False)
+    assert p.returncode != 0 and "hulltest-nosuch" in p.stderr
+    assert eng("stats", "--format", "yaml", check=False).returncode == 125

@@ -1,5 +1,5 @@
-/* cmd_container.c — hull ps, stop, kill, rm, restart, wait, top, stats, inspect (containers first, then
- * images), container <sub>. */
+/* cmd_container.c — hull ps, stop, kill, rm, restart, wait, top, inspect (containers first, then images),
+ * container <sub>. (stats: cmd_stats.c) */
 #include "cli/hull/cli.h"
 #include "engine/engine.h"
 #include "image/image.h"
@@ -470,49 +470,6 @@ static int do_top(struct ctr *c, void *arg, struct hull_err **err)
 int cmd_top(struct hull_globals *g, int argc, char **argv)
 {
 	return each(g, argc, argv, 1, do_top, NULL, false);
-}
-
-static int do_stats(struct ctr *c, void *arg, struct hull_err **err)
-{
-	json_t *s = engine_stats(c, err);
-	if (!s)
-		return -1;
-	if (*(bool *)arg) {
-		json_dumpf(s, stdout, JSON_COMPACT);
-		putchar('\n');
-	} else {
-		double mem = (double)json_integer_value(json_object_get(s, "MemUsage")) / (1024.0 * 1024.0);
-		double lim = (double)json_integer_value(json_object_get(s, "MemLimit")) / (1024.0 * 1024.0);
-		printf("%.12s   %-20s   %10.3fs   %9.2fMiB / %.2fMiB   %lld\n", c->id, ctr_name(c),
-		       (double)json_integer_value(json_object_get(s, "CPUTotalNs")) / 1e9, mem, lim,
-		       (long long)json_integer_value(json_object_get(s, "PIDs")));
-	}
-	json_decref(s);
-	return 0;
-}
-
-int cmd_stats(struct hull_globals *g, int argc, char **argv)
-{
-	static const struct option opts[] = { { "no-stream", no_argument, 0, 'n' },
-					      { "format", required_argument, 0, 'f' }, { 0, 0, 0, 0 } };
-	bool no_stream = false, json_fmt = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'n')
-			no_stream = true;
-		else if (c == 'f' && !strcmp(optarg, "json"))
-			json_fmt = true;
-		else
-			return 125;
-	}
-	if (!no_stream) {
-		fprintf(stderr, "hull: stats: only --no-stream is available (a one-shot reading)\n");
-		return 125;
-	}
-	if (!json_fmt)
-		printf("%-12s   %-20s   %11s   %-24s   %s\n", "CONTAINER ID", "NAME", "CPU TIME", "MEM USAGE / LIMIT", "PIDS");
-	return each(g, argc, argv, optind, do_stats, &json_fmt, false);
 }
 
 static int container_prune(struct hull_globals *g)
