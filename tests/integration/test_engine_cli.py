@@ -216,7 +216,8 @@ def test_detached_exec_with_and_without_a_terminal(eng, rt):  # noqa: F811
     if rt and not os.path.exists(rt):
         pytest.skip(f"{rt} not installed")
     assert pty_holders() == []
-    cid = eng("run", "-d", *(["--runtime", rt] if rt else []), IMAGE, "sleep", "60").stdout.strip()
+    # the container has a terminal too (with --runtime: the runtime's console socket, as for exec)
+    cid = eng("run", "-d", "-t", *(["--runtime", rt] if rt else []), IMAGE, "sleep", "60").stdout.strip()
     eng.ids.add(cid)
     # -d returns at once, with nothing of the process's holding our pipes (run() reads them to EOF)
     t = time.monotonic()
