@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -564,11 +565,12 @@ static int build_record(struct ctr *c, const struct run_opts *o, struct image_in
 	return 0;
 }
 
-int engine_create(struct engine *e, const struct run_opts *o, char **id_out, struct hull_err **err)
+static int create_from_store(struct engine *e, struct store *s, const struct run_opts *o, char **id_out,
+			     struct hull_err **err)
 {
 	struct image_info img;
 	uint64_t t = trace_begin();
-	if (image_resolve(e->root, o->image, &img, err) < 0)
+	if (image_resolve_in(s, o->image, &img, err) < 0)
 		return -1;
 	trace_end(t, "resolve image %s", o->image);
 	t = trace_begin();
@@ -616,4 +618,19 @@ int engine_create(struct engine *e, const struct run_opts *o, char **id_out, str
 	trace_end(t, "save container.json");
 	*id_out = steal_ptr(&id);
 	return 0;
+}
+
+int engine_create(struct engine *e, const struct run_opts *o, char **id_out, struct hull_err **err)
+{
+	struct store s;
+	if (store_open(&s, e->root, err) < 0)
+		return -1;
+	/* gc.lock shared from the image lookup until the record names the image: rmi and prune hold it
+	 * exclusively while they list the containers and remove, so they either see this record or make
+	 * the lookup fail; never a container whose layers are gone */
+	int r = store_gc_lock(&s, LOCK_SH, err);
+	if (r == 0)
+		r = create_from_store(e, &s, o, id_out, err);
+	store_close(&s);
+	return r;
 }

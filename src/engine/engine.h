@@ -194,6 +194,9 @@ bool volume_in_use(struct engine *e, const char *name);
 /* Kernel read-back for inspect (namespaces, caps, seccomp mode, cgroup limits) and stats/top. */
 json_t *engine_isolation(struct ctr *c);
 int engine_top(struct ctr *c, struct hull_err **err);
+/* One reading of a running container (docker's meanings, in bytes and ns): {ID, Name, CPUTotalNs, MemUsage
+ * (without inactive file pages), MemLimit (the host's memory when unlimited), NetInput, NetOutput,
+ * BlockRead, BlockWrite, PIDs}. */
 json_t *engine_stats(struct ctr *c, struct hull_err **err);
 
 /* --runtime PATH: the runc command line (create/start/kill/delete/exec/state). */

@@ -107,40 +107,67 @@ int extrt_exec(const char *runtime, char *const argv[], struct hull_err **err)
 	return spawn(argv, err);
 }
 
+int engine_console_listen(struct ctr *c, const char *name, struct console_listener *l, struct hull_err **err)
+{
+	*l = (struct console_listener){ .lfd = -1, .dirfd = -1, .name = name };
+	/* not close-on-exec: a runtime binary we run reaches it at the same number */
+	l->dirfd = open(c->dir, O_PATH | O_DIRECTORY);
+	if (l->dirfd < 0)
+		return hull_err_sys(err, "open %s", c->dir);
+	snprintf(l->path, sizeof(l->path), "/proc/self/fd/%d/%s", l->dirfd, name);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(l->path) >= sizeof(sa.sun_path)) {
+		engine_console_close(l);
+		return engine_err(err, ENAMETOOLONG, "console socket %s: name too long", name);
+	}
+	strcpy(sa.sun_path, l->path);
+	unlinkat(l->dirfd, name, 0);
+	l->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l->lfd < 0 || bind(l->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l->lfd, 1) < 0) {
+		hull_err_sys(err, "console socket %s/%s", c->dir, name);
+		engine_console_close(l);
+		return -1;
+	}
+	return 0;
+}
+
+void engine_console_close(struct console_listener *l)
+{
+	if (l->lfd >= 0) {
+		close(l->lfd);
+		unlinkat(l->dirfd, l->name, 0);
+	}
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+	l->lfd = l->dirfd = -1;
+}
+
+int engine_console_accept(int lfd, const char *from, struct hull_err **err)
+{
+	_cleanup_fd_ int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (conn < 0)
+		return hull_err_sys(err, "%s sent no terminal", from);
+	int fl = fcntl(conn, F_GETFL);
+	fcntl(conn, F_SETFL, fl & ~O_NONBLOCK);
+	return console_recv_master(conn, NULL, 0, err);
+}
+
 int extrt_create(struct ctr *c, int *master, pid_t *pid, struct hull_err **err)
 {
 	const char *rt = ctr_runtime(c);
 	_cleanup_free_ char *pidfile = xasprintf("%s/runtime.pid", c->dir);
-	_cleanup_free_ char *sock = xasprintf("%s/console.sock", c->dir);
-	_cleanup_fd_ int lfd = -1;
+	struct console_listener l = { .lfd = -1, .dirfd = -1 };
 	unlink(pidfile);
-	if (master) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		if (strlen(sock) >= sizeof(sa.sun_path))
-			return engine_err(err, ENAMETOOLONG, "console socket %s: path too long", sock);
-		strcpy(sa.sun_path, sock);
-		unlink(sock);
-		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
-			return hull_err_sys(err, "console socket %s", sock);
-	}
+	if (master && engine_console_listen(c, "console.sock", &l, err) < 0)
+		return -1;
 	char *argv[] = { (char *)rt, "--root", c->e->runtime_root, "create", "--bundle", c->dir, "--pid-file",
-			 pidfile, master ? "--console-socket" : c->id, master ? sock : NULL, master ? c->id : NULL, NULL };
+			 pidfile, master ? "--console-socket" : c->id, master ? l.path : NULL, master ? c->id : NULL, NULL };
 	int r = extrt_run(rt, c->e->runtime_root, argv, err);
-	if (master)
-		unlink(sock);
+	if (r == 0 && master && (*master = engine_console_accept(l.lfd, rt, err)) < 0)
+		r = -1;
+	engine_console_close(&l);
 	if (r < 0)
 		return -1;
-	if (master) {
-		_cleanup_fd_ int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (conn < 0)
-			return hull_err_sys(err, "%s sent no terminal", rt);
-		int fl = fcntl(conn, F_GETFL);
-		fcntl(conn, F_SETFL, fl & ~O_NONBLOCK);
-		*master = console_recv_master(conn, NULL, 0, err);
-		if (*master < 0)
-			return -1;
-	}
 	_cleanup_free_ char *p = fs_read_file_at(AT_FDCWD, pidfile, NULL, err);
 	if (!p)
 		return -1;

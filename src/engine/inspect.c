@@ -145,8 +145,55 @@ int engine_top(struct ctr *c, struct hull_err **err)
 	return 0;
 }
 
+/* Bytes received and sent by the interfaces of the container's network namespace (lo aside, as docker
+ * counts only its networks' interfaces). */
+static void net_bytes(pid_t pid, uint64_t *rx, uint64_t *tx)
+{
+	*rx = *tx = 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	_cleanup_file_ FILE *f = pid > 0 ? fopen(path, "re") : NULL;
+	char line[512];
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue; /* the two header lines */
+		*colon = 0;
+		const char *name = line + strspn(line, " ");
+		unsigned long long v[9];
+		if (strcmp(name, "lo") && sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+						 &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9) {
+			*rx += v[0];
+			*tx += v[8];
+		}
+	}
+}
+
+static uint64_t mem_total(void)
+{
+	_cleanup_file_ FILE *f = fopen("/proc/meminfo", "re");
+	unsigned long long kb = 0;
+	char line[128];
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	return (uint64_t)kb * 1024;
+}
+
+static uint64_t mem_stat(const struct cgroup_stats *st, const char *key)
+{
+	for (size_t i = 0; i < st->memory.n_raw; i++)
+		if (!strcmp(st->memory.raw[i].key, key))
+			return st->memory.raw[i].value;
+	return 0;
+}
+
 json_t *engine_stats(struct ctr *c, struct hull_err **err)
 {
+	if (strcmp(ctr_status(c), "running")) {
+		hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
+		return NULL;
+	}
 	struct cgroup *cg = ctr_cgroup(c, err);
 	if (!cg)
 		return NULL;
@@ -156,9 +203,27 @@ json_t *engine_stats(struct ctr *c, struct hull_err **err)
 	cgroup_free(cg);
 	if (r < 0)
 		return NULL;
-	json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "ID", c->id, "Name", ctr_name(c), "CPUTotalNs",
-			      (json_int_t)st.cpu.total, "MemUsage", (json_int_t)st.memory.usage.usage, "MemLimit",
-			      (json_int_t)st.memory.usage.limit, "PIDs", (json_int_t)st.pids.current);
+	/* docker's usage leaves out the page cache the kernel can drop at once (inactive file pages); an
+	 * unlimited container's limit is the host's memory */
+	uint64_t usage = st.memory.usage.usage;
+	uint64_t inactive = mem_stat(&st, "total_inactive_file") ?: mem_stat(&st, "inactive_file");
+	if (inactive < usage)
+		usage -= inactive;
+	uint64_t limit = st.memory.usage.limit, host = mem_total();
+	if (!limit || (host && limit > host))
+		limit = host;
+	uint64_t rd = 0, wr = 0, rx, tx;
+	for (size_t i = 0; i < st.blkio.n_service_bytes; i++) {
+		if (!strcmp(st.blkio.service_bytes[i].op, "Read"))
+			rd += st.blkio.service_bytes[i].value;
+		else if (!strcmp(st.blkio.service_bytes[i].op, "Write"))
+			wr += st.blkio.service_bytes[i].value;
+	}
+	net_bytes(ctr_pid(c), &rx, &tx);
+	json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "ID", c->id, "Name", ctr_name(c),
+			      "CPUTotalNs", (json_int_t)st.cpu.total, "MemUsage", (json_int_t)usage, "MemLimit",
+			      (json_int_t)limit, "NetInput", (json_int_t)rx, "NetOutput", (json_int_t)tx, "BlockRead",
+			      (json_int_t)rd, "BlockWrite", (json_int_t)wr, "PIDs", (json_int_t)st.pids.current);
 	cgroup_stats_free(&st);
 	return o;
 }

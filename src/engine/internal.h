@@ -58,6 +58,14 @@ int engine_exit_for_errno(int errnum);
 /* Run a runtime command with our stdio; its exit status. */
 int extrt_exec(const char *runtime, char *const argv[], struct hull_err **err);
 int extrt_create(struct ctr *c, int *master, pid_t *pid, struct hull_err **err);
+/* A --console-socket for a runtime: a unix socket <c->dir>/<name> listening, named by `path`
+ * (/proc/self/fd/<dirfd>/<name>, short whatever --root is: valid in this process and in a runtime binary
+ * it runs, which inherits dirfd). engine_console_accept: the pty master a runtime sent to it, once that
+ * runtime has returned (`from` names it in the error). close: the fds and the socket file. */
+struct console_listener { int lfd, dirfd; const char *name; char path[64]; };
+int engine_console_listen(struct ctr *c, const char *name, struct console_listener *l, struct hull_err **err);
+int engine_console_accept(int lfd, const char *from, struct hull_err **err);
+void engine_console_close(struct console_listener *l);
 
 /* Does the external runtime path (HostConfig.Runtime) apply? NULL: the built-in library. */
 const char *ctr_runtime(const struct ctr *c);

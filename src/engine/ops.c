@@ -2,6 +2,7 @@
 #include "engine/internal.h"
 #include "oci/spec.h"
 #include "runtime/lifecycle.h"
+#include "runtime/selfseal.h"
 #include "runtime/signals.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -17,6 +18,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -403,38 +405,137 @@ json_t *engine_exec_process(struct ctr *c, const struct exec_flags *f, struct hu
 			      f->privileged || json_is_true(json_object_get(hc, "Privileged")), args, &f->env, err);
 }
 
-int engine_exec(struct ctr *c, const struct exec_flags *f, struct hull_err **err)
+/* A detached process's stdio is /dev/null, as docker drops the output nobody is attached to: ours are
+ * swapped for the duration of the runtime call (the runtime gives the process the caller's), then back. */
+static int stdio_to_null(int saved[3], struct hull_err **err)
 {
-	if (!monitor_alive(c) || strcmp(ctr_status(c), "running"))
-		return hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
-	if (f->tty && f->detach)
-		return hull_err_set(err, EINVAL, "exec -d -t: a detached process gets no terminal here (use -d without -t)");
-	json_t *p = engine_exec_process(c, f, err);
-	if (!p)
-		return -1;
-	_cleanup_free_ char *s = json_dumps(p, 0);
-	json_decref(p);
+	_cleanup_fd_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return hull_err_sys(err, "open /dev/null");
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++)
+		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+	for (int i = 0; i < 3; i++)
+		dup2(null, i);
+	return 0;
+}
+
+static void stdio_restore(const int saved[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (saved[i] >= 0) {
+			dup2(saved[i], i);
+			close(saved[i]);
+		} else {
+			close(i);
+		}
+}
+
+/* The terminal of a detached `exec -t` needs a holder, as docker's shim is: its master closed, the process
+ * would get a hangup. A process of its own (double-forked, its own session, nothing else open) reads and
+ * drops the output until the last slave closes (the process and its children are gone). */
+static int pty_holder(int master, struct hull_err **err)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return hull_err_sys(err, "fork the terminal holder");
+	if (p == 0) {
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		if (chdir("/") < 0)
+			_exit(1);
+		int null = open("/dev/null", O_RDWR);
+		for (int i = 0; i < 3; i++)
+			dup2(null, i);
+		dup2(master, 3);
+		syscall(SYS_close_range, 4U, ~0U, 0);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		char buf[4096];
+		for (;;) {
+			ssize_t n = read(3, buf, sizeof(buf));
+			if (n == 0 || (n < 0 && errno != EINTR))
+				_exit(0);
+		}
+	}
+	while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+		continue;
+	return 0;
+}
+
+static int exec_runtime(struct ctr *c, const struct exec_flags *f, const char *process, const char *console,
+			struct hull_err **err)
+{
 	const char *rt = ctr_runtime(c);
 	if (rt) {
 		_cleanup_free_ char *pf = xasprintf("%s/exec-%d.json", c->dir, (int)getpid());
 		_cleanup_fd_ int d = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_free_ char *name = xasprintf("exec-%d.json", (int)getpid());
-		if (d < 0 || fs_write_atomic(d, name, s, strlen(s), 0600, err) < 0)
+		if (d < 0 || fs_write_atomic(d, name, process, strlen(process), 0600, err) < 0)
 			return -1;
-		char *argv[] = { (char *)rt, "--root", c->e->runtime_root, "exec", "--process", pf,
-				 f->detach ? "-d" : c->id, f->detach ? c->id : NULL, NULL };
-		int r = extrt_exec(rt, argv, err);
+		char *argv[12] = { (char *)rt, "--root", c->e->runtime_root, "exec", "--process", pf };
+		size_t k = 6;
+		if (f->detach)
+			argv[k++] = "-d";
+		if (console) {
+			argv[k++] = "--console-socket";
+			argv[k++] = (char *)console;
+		}
+		argv[k] = c->id;
+		/* detached, the process's code is not ours to return: --log keeps the runtime's message */
+		int r = f->detach ? extrt_run(rt, c->e->runtime_root, argv, err) : extrt_exec(rt, argv, err);
 		unlinkat(d, name, 0);
 		return r;
 	}
-	struct spec_process *proc = spec_parse_process(s, strlen(s), "exec process", err);
+	struct spec_process *proc = spec_parse_process(process, strlen(process), "exec process", err);
 	if (!proc)
 		return -1;
-	struct exec_opts eo = { .root = c->e->runtime_root, .id = c->id, .proc = proc, .detach = f->detach };
+	struct exec_opts eo = { .root = c->e->runtime_root, .id = c->id, .proc = proc, .detach = f->detach,
+				.console_socket = console };
 	struct signal_state sst;
 	engine_signals_default(&sst);
 	int r = container_exec(&eo, err);
 	engine_signals_restore(&sst);
 	spec_process_free(proc);
 	return r;
+}
+
+int engine_exec(struct ctr *c, const struct exec_flags *f, struct hull_err **err)
+{
+	if (!monitor_alive(c) || strcmp(ctr_status(c), "running"))
+		return hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
+	json_t *p = engine_exec_process(c, f, err);
+	if (!p)
+		return -1;
+	/* nobody's window to copy: the runtime sizes the terminal before the process starts */
+	if (f->detach && f->tty)
+		json_object_set_new(p, "consoleSize", json_pack("{s:i,s:i}", "height", 24, "width", 80));
+	_cleanup_free_ char *s = json_dumps(p, 0);
+	json_decref(p);
+	if (!f->detach)
+		return exec_runtime(c, f, s, NULL, err);
+	/* the runtime library re-executes us once to seal its binary: before our stdio is swapped, which
+	 * the new image would keep */
+	if (!ctr_runtime(c) && selfseal_ensure(0, NULL, NULL, err) < 0)
+		return -1;
+	_cleanup_free_ char *sockname = xasprintf("exec-%d.sock", (int)getpid());
+	struct console_listener l = { .lfd = -1, .dirfd = -1 };
+	if (f->tty && engine_console_listen(c, sockname, &l, err) < 0)
+		return -1;
+	int saved[3];
+	int r = stdio_to_null(saved, err);
+	if (r == 0) {
+		r = exec_runtime(c, f, s, f->tty ? l.path : NULL, err);
+		stdio_restore(saved);
+	}
+	_cleanup_fd_ int master = r == 0 && f->tty ? engine_console_accept(l.lfd, "exec", err) : -1;
+	engine_console_close(&l);
+	if (r < 0 || !f->tty)
+		return r;
+	if (master < 0)
+		return -1;
+	return pty_holder(master, err);
 }

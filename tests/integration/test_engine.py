@@ -173,7 +173,7 @@ def test_limits_are_in_the_containers_cgroup(eng):  # noqa: F811
     if os.path.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"):
         assert iso["CgroupLimits"]["memory.memsw.limit_in_bytes"] == str(128 * 1024 * 1024)
     st = eng("stats", "--no-stream", "--format", "json", cid).stdout
-    s = json.loads(st)
+    s = json.loads(st)[0]
     assert s["MemLimit"] == 64 * 1024 * 1024 and s["PIDs"] >= 1
     top = eng("top", cid).stdout
     assert "sleep 30" in top

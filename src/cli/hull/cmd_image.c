@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,10 +240,17 @@ static void image_users_free(struct image_users_list *l)
  * the store. On success the caller owns both. */
 static int open_store_with_users(struct hull_globals *g, struct store *s, struct image_users_list *l)
 {
-	if (image_users_load(g, l))
+	if (open_store(g, s))
 		return 125;
-	if (open_store(g, s)) {
-		image_users_free(l);
+	/* exclusive before the list: a create holds it shared from its image lookup until its record is
+	 * written, so no container can appear between the list and the removal */
+	struct hull_err *err = NULL;
+	if (store_gc_lock(s, LOCK_EX, &err) < 0) {
+		store_close(s);
+		return cli_fail(err);
+	}
+	if (image_users_load(g, l)) {
+		store_close(s);
 		return 125;
 	}
 	return 0;
