@@ -217,9 +217,10 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	/* The built-in runtime takes the text in memory (and keeps its copy in its state dir); a --runtime
 	 * binary reads the bundle's config.json. */
 	_cleanup_free_ char *spec_s = json_dumps(spec, rt ? JSON_INDENT(1) : JSON_COMPACT);
-	json_decref(spec);
-	if (rt && engine_write_replace(dirfd, "config.json", spec_s, strlen(spec_s), &err) < 0)
+	if (rt && engine_write_replace(dirfd, "config.json", spec_s, strlen(spec_s), &err) < 0) {
+		json_decref(spec);
 		goto fail;
+	}
 	trace_end(t, "generate the OCI spec");
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
 	    (open_stdin && pipe2(in_pipe, O_CLOEXEC) < 0)) {
@@ -243,10 +244,11 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	} else {
 		struct create_opts co = { .root = e->runtime_root, .id = c->id, .bundle = c->dir,
 					  .console_master = tty ? &master : NULL, .keep_spec = &known,
-					  .config_text = spec_s, .config_len = strlen(spec_s) };
+					  .config_text = spec_s, .config_len = strlen(spec_s), .config_doc = spec };
 		r = container_create(&co, &pid, &pidfd, &err);
 	}
 	engine_signals_restore(&sst);
+	json_decref(spec);
 	for (int i = 0; i < 3; i++) {
 		dup2(saved[i] >= 0 ? saved[i] : devnull, i);
 		if (saved[i] >= 0)

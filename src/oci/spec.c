@@ -215,11 +215,24 @@ static json_t *load_json(const char *text, size_t len, const char *origin, struc
 	return NULL;
 }
 
+/* Parse doc, whose reference passes to the spec (or is dropped on error). */
+static struct spec *spec_parse_doc_owned(json_t *doc, const char *origin, struct hull_err **err);
+
 struct spec *spec_parse(const char *text, size_t len, const char *origin, struct hull_err **err)
 {
 	json_t *doc = load_json(text, len, origin, err);
 	if (!doc)
 		return NULL;
+	return spec_parse_doc_owned(doc, origin, err);
+}
+
+struct spec *spec_parse_doc(void *json_doc, const char *origin, struct hull_err **err)
+{
+	return spec_parse_doc_owned(json_incref(json_doc), origin, err);
+}
+
+static struct spec *spec_parse_doc_owned(json_t *doc, const char *origin, struct hull_err **err)
+{
 	struct pctx pc = { .origin = origin, .err = err };
 	struct spec *s = parse_doc(doc, &pc);
 	if (s) {

@@ -222,6 +222,9 @@ struct spec {
 /* Parse and validate config.json text. `origin` names it in errors ("config.json").
  * On error returns NULL with a message naming the JSON path, or line:column for syntax errors. */
 struct spec *spec_parse(const char *text, size_t len, const char *origin, struct hull_err **err);
+/* The same for a document already in memory (a json_t: an engine that generated it); takes its own
+ * reference, the caller keeps theirs. */
+struct spec *spec_parse_doc(void *json_doc, const char *origin, struct hull_err **err);
 /* Read and parse <bundle>/config.json; log_warn()s the spec's warnings. */
 struct spec *spec_load_bundle(const char *bundle, struct hull_err **err);
 /* Parse a process.json (runc exec -p): the "process" object on its own. */

@@ -218,7 +218,8 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 			return rt_err(err, ENOENT, "JSON specification file config.json not found");
 		return hull_err_sys(err, "read %s", cfg_path);
 	}
-	struct spec *spec = spec_parse(cfg_text, cfg_len, "config.json", err);
+	struct spec *spec = o->config_doc && o->config_text ? spec_parse_doc(o->config_doc, "config.json", err)
+							    : spec_parse(cfg_text, cfg_len, "config.json", err);
 	if (!spec)
 		return -1;
 	if (selfseal_needed(spec) && selfseal_ensure(0, NULL, NULL, err) < 0) {

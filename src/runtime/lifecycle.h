@@ -32,9 +32,11 @@ struct create_opts {
 	/* Non-NULL: receives the parsed config.json (caller frees), for start/delete of the same command. */
 	struct spec **keep_spec;
 	/* Non-NULL: the config.json text itself (an engine that generates it in memory); the bundle's
-	 * config.json is then not read, and need not exist. */
+	 * config.json is then not read, and need not exist. config_doc (optional, with the text): the same
+	 * document as a json_t, parsed without reading the text again. */
 	const char *config_text;
 	size_t config_len;
+	void *config_doc;
 };
 
 /* Create the container and leave its init waiting for start. *pid (optional) gets the init's pid and

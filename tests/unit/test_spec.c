@@ -131,6 +131,38 @@ static void test_runc_rootless(void **state)
 	spec_free(s);
 }
 
+/* A document the caller generated (the engine's): the same spec as from its text; the caller's
+ * reference survives spec_free, and errors still name the JSON path. */
+static size_t parse_fixture_n_mounts(const char *name)
+{
+	struct spec *s = parse_fixture(name);
+	size_t n = s->n_mounts;
+	spec_free(s);
+	return n;
+}
+
+static void test_parse_doc(void **state)
+{
+	size_t len;
+	char *text = fixture("runc-default.json", &len);
+	json_t *doc = json_loadb(text, len, 0, NULL);
+	free(text);
+	assert_non_null(doc);
+	struct spec *s = spec_parse_doc(doc, "config.json", NULL);
+	assert_non_null(s);
+	assert_string_equal(s->hostname, "runc");
+	assert_int_equal(s->n_mounts, parse_fixture_n_mounts("runc-default.json"));
+	spec_free(s);
+	assert_int_equal(doc->refcount, 1);
+	json_object_set_new(json_object_get(doc, "process"), "cwd", json_string("relative"));
+	struct hull_err *err = NULL;
+	assert_null(spec_parse_doc(doc, "config.json", &err));
+	assert_non_null(strstr(err->msg, "process.cwd"));
+	hull_err_free(err);
+	assert_int_equal(doc->refcount, 1);
+	json_decref(doc);
+}
+
 static void test_full(void **state)
 {
 	struct spec *s = parse_fixture("full.json");
@@ -750,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_runc_default),
 		cmocka_unit_test(test_runc_rootless),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_parse_doc),
 		cmocka_unit_test(test_podman_config),
 		cmocka_unit_test(test_seccomp_raw_json_canonical),
 		cmocka_unit_test(test_minimal_and_nulls),
