@@ -81,6 +81,8 @@ int engine_create(struct engine *e, const struct run_opts *o, char **id_out, str
 
 /* Find a container by full id, unique id prefix or name. The record is read; nothing locked. */
 struct ctr *ctr_find(struct engine *e, const char *what, struct hull_err **err);
+/* By full id only (one the caller just created): no listing, no repair. */
+struct ctr *ctr_get(struct engine *e, const char *id, struct hull_err **err);
 void ctr_free(struct ctr *c);
 static inline void ctr_freep(struct ctr **c) { if (*c) ctr_free(*c); }
 #define _cleanup_ctr_ __attribute__((cleanup(ctr_freep)))

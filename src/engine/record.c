@@ -295,6 +295,15 @@ static struct ctr *ctr_load(struct engine *e, const char *id, struct hull_err **
 	return c;
 }
 
+struct ctr *ctr_get(struct engine *e, const char *id, struct hull_err **err)
+{
+	if (!is_hex_id(id)) {
+		engine_err(err, EINVAL, "not a full container id: %s", id);
+		return NULL;
+	}
+	return ctr_load(e, id, err);
+}
+
 struct ctr *ctr_find(struct engine *e, const char *what, struct hull_err **err)
 {
 	char **ids;

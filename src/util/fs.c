@@ -86,6 +86,11 @@ int fs_mkfile_in_root(int rootfd, const char *path, mode_t mode, struct hull_err
 
 int fs_mkdir_p(const char *path, mode_t mode, struct hull_err **err)
 {
+	/* the common case in one call: the directory, or at least its parent, exists */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return hull_err_sys(err, "mkdir %s", path);
 	_cleanup_free_ char *p = xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')

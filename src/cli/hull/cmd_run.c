@@ -253,7 +253,8 @@ static int create_or_run(struct hull_globals *g, int argc, char **argv, bool run
 	struct engine e;
 	struct hull_err *err = NULL;
 	_cleanup_free_ char *id = NULL;
-	if (ensure_image(g, o.image, pull, &err) < 0) {
+	/* --pull missing: the image is looked up once, by create; pulled only when that finds it missing */
+	if (strcmp(pull, "missing") != 0 && ensure_image(g, o.image, pull, &err) < 0) {
 		opts_free(&o);
 		return fail(err, 125);
 	}
@@ -262,6 +263,18 @@ static int create_or_run(struct hull_globals *g, int argc, char **argv, bool run
 		return fail(err, 125);
 	}
 	r = engine_create(&e, &o, &id, &err);
+	if (r < 0 && !strcmp(pull, "missing") && err->errnum == ENOENT) {
+		struct hull_err *pe = NULL;
+		r = ensure_image(g, o.image, pull, &pe);
+		if (r == 0) {
+			hull_err_free(err);
+			err = NULL;
+			r = engine_create(&e, &o, &id, &err);
+		} else {
+			hull_err_free(err);
+			err = pe; /* the pull's error says more than "no such image" */
+		}
+	}
 	opts_free(&o);
 	if (r < 0) {
 		engine_close(&e);
@@ -272,7 +285,7 @@ static int create_or_run(struct hull_globals *g, int argc, char **argv, bool run
 		engine_close(&e);
 		return 0;
 	}
-	_cleanup_ctr_ struct ctr *c = ctr_find(&e, id, &err);
+	_cleanup_ctr_ struct ctr *c = ctr_get(&e, id, &err);
 	if (!c) {
 		engine_close(&e);
 		return fail(err, 125);
