@@ -102,20 +102,28 @@ int net_sync(const char *root, struct hull_err **err)
 	struct net_network *nets = NULL;
 	size_t n_nets = 0, n_cs = 0;
 	struct net_container *cs = NULL;
-	_cleanup_free_ char *script = NULL;
+	_cleanup_free_ bool *active = NULL;
+	_cleanup_free_ char *rules = NULL, *state = NULL;
+	_cleanup_nl_ struct nl *host = NULL;
 	int ret = -1;
 	if (net_network_list(root, &nets, &n_nets, err) < 0 || net_load_all(root, &cs, &n_cs, err) < 0)
 		goto out;
-	script = net_nft_script(nets, n_nets, cs, n_cs);
-	/* Nothing to remove and nothing to add (--network none, host): no nftables transaction at all. */
-	bool idle = !strchr(script, '{');
-	if (idle && net_nft_table_present() == 0)
-		script[0] = 0;
-	if (*script && net_nft_run(script, err) < 0)
-		goto out;
-	/* Bridges stay while their network exists, as docker0 does: deleting one costs tens of milliseconds
-	 * (RCU grace periods) on every last container's exit. `hull network rm` and `prune` remove them. */
-	ret = 0;
+	/* A network's rules stay while its bridge does (bridges stay while their network exists, as docker0
+	 * does: deleting one costs tens of milliseconds of RCU grace periods on every last container's exit),
+	 * so that a container coming or going changes nothing in nftables unless it publishes ports.
+	 * `hull network rm` and `prune` remove bridges, and with them their rules. */
+	active = xcalloc(n_nets + 1, sizeof(bool));
+	for (size_t i = 0; i < n_nets; i++) {
+		if (!host && !(host = nl_open(-1, err)))
+			goto out;
+		int idx = nl_link_index(host, nets[i].bridge, err);
+		if (idx < 0)
+			goto out;
+		active[i] = idx > 0;
+	}
+	rules = net_nft_rules(nets, active, n_nets, cs, n_cs);
+	state = net_store_path(root, "nft.state");
+	ret = net_nft_apply(state, rules, err);
 out:
 	free(nets);
 	net_free_all(cs, n_cs);

@@ -2,6 +2,7 @@
  *
  *   <root>/net/lock                 flock(2)ed exclusively around every read-modify-write
  *   <root>/net/networks/NAME.json   a network: subnet, gateway, bridge name, options
+ *   <root>/net/nft.state            what hull last committed to its nftables table (net/nft.h)
  *   <root>/net/containers/ID/       a container's record (net.json) and the hosts, resolv.conf and
  *                                   hostname files the engine bind-mounts into it
  * Records are replaced atomically (temp + rename; network definitions also fsync'ed). This module holds no policy: it reads and
