@@ -10,6 +10,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
@@ -200,6 +201,56 @@ int nl_link_del(struct nl *nl, const char *name, struct hull_err **err)
 	if (nl_talk(nl, nlh, NULL, NULL) < 0 && errno != ENODEV)
 		return hull_err_sys(err, "netlink: delete link %s", name);
 	return 0;
+}
+
+struct peer_info {
+	bool found;
+	bool has_nsid;
+	int32_t nsid;
+};
+
+static int peer_cb(const struct nlmsghdr *h, void *d)
+{
+	struct peer_info *p = d;
+	const struct nlattr *a;
+	p->found = true;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg))
+		if (mnl_attr_get_type(a) == IFLA_LINK_NETNSID && mnl_attr_get_payload_len(a) == 4) {
+			p->has_nsid = true;
+			p->nsid = (int32_t)mnl_attr_get_u32(a);
+		}
+	return MNL_CB_OK;
+}
+
+enum nl_peer nl_link_peer(struct nl *nl, const char *name, struct hull_err **err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_start(buf, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	struct peer_info p = { 0 };
+	if (nl_talk(nl, nlh, peer_cb, &p) < 0) {
+		if (errno == ENODEV)
+			return NL_PEER_NO_LINK;
+		hull_err_sys(err, "netlink: get link %s", name);
+		return NL_PEER_ERROR;
+	}
+	if (!p.found)
+		return NL_PEER_NO_LINK;
+	if (!p.has_nsid)
+		return NL_PEER_ALIVE; /* no other namespace: nothing will delete it for us */
+	/* The kernel gives no id for a namespace it is destroying, and looking an id up fails once the
+	 * namespace's last reference is gone (get_net_ns_by_id takes a reference only on a live one). */
+	if (p.nsid < 0)
+		return NL_PEER_DYING;
+	nlh = msg_start(buf, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)p.nsid);
+	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+		return errno == ENOENT ? NL_PEER_DYING : NL_PEER_ALIVE;
+	return NL_PEER_ALIVE;
 }
 
 static int need_index(struct nl *nl, const char *ifname, struct hull_err **err)

@@ -36,6 +36,11 @@ int nl_veth_add(struct nl *nl, const char *host, const char *peer, int peer_nsfd
 int nl_link_set(struct nl *nl, const char *name, int master_index, bool up, struct hull_err **err);
 /* Delete a link; ENODEV is success (already gone). */
 int nl_link_del(struct nl *nl, const char *name, struct hull_err **err);
+/* Where link `name`'s other end (a veth peer) lives: NO_LINK (no such link), DYING (a network namespace
+ * whose last reference is gone: the kernel is about to destroy it, and its devices with it, pairs
+ * included), ALIVE (anything else, also "cannot tell"), ERROR (*err set). */
+enum nl_peer { NL_PEER_ERROR = -1, NL_PEER_NO_LINK, NL_PEER_ALIVE, NL_PEER_DYING };
+enum nl_peer nl_link_peer(struct nl *nl, const char *name, struct hull_err **err);
 /* Add an IPv4 address (EEXIST is success). */
 int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int prefix, struct hull_err **err);
 /* Default route (dst 0/0) via gw, or a route to dst/prefix via gw (gw.s_addr 0: on-link). */
