@@ -5,6 +5,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -159,19 +160,46 @@ char *net_nft_delta(const char *have, const char *want)
 
 /* ---- the kernel ---- */
 
+/* The fds this process has open, as a bitmap of the first 1024. */
+static void open_fds(uint64_t map[16])
+{
+	memset(map, 0, 16 * sizeof(uint64_t));
+	_cleanup_dir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] != '.' && fd >= 0 && fd < 1024 && fd != dirfd(d))
+			map[fd / 64] |= 1ull << (fd % 64);
+	}
+}
+
 /* libnftables' context, made once per process and never freed: freeing it closes its netlink socket,
  * which waits for the RCU grace period of the transaction just made whenever that deleted anything
- * (nft.h). The process's exit closes it. */
-static struct nft_ctx *shared_ctx(const struct nftlib *nft, struct hull_err **err)
+ * (nft.h). The process's exit closes it. libnftables opens that socket without O_CLOEXEC (at the first
+ * command): as the context now outlives the command, what this process starts later (hooks, runtimes)
+ * must not inherit it, so the fds that first command opened are marked close-on-exec. */
+static struct nft_ctx *shared_ctx(const struct nftlib *nft, const char *first_cmd, int *rc, struct hull_err **err)
 {
 	static struct nft_ctx *ctx;
-	if (ctx)
+	if (ctx) {
+		*rc = nft->run_cmd_from_buffer(ctx, first_cmd);
 		return ctx;
+	}
+	uint64_t before[16], after[16];
+	open_fds(before);
 	ctx = nft->ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return hull_err_set(err, 0, "nftables: cannot create a context"), NULL;
 	nft->ctx_buffer_output(ctx);
 	nft->ctx_buffer_error(ctx);
+	*rc = nft->run_cmd_from_buffer(ctx, first_cmd);
+	open_fds(after);
+	for (int fd = 0; fd < 1024; fd++)
+		if ((after[fd / 64] & ~before[fd / 64]) & (1ull << (fd % 64))) {
+			int fl = fcntl(fd, F_GETFD);
+			if (fl >= 0 && !(fl & FD_CLOEXEC))
+				fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+		}
 	return ctx;
 }
 
@@ -179,10 +207,10 @@ static int nft_run(const char *script, const char *what, struct hull_err **err)
 {
 	uint64_t t = trace_begin();
 	const struct nftlib *nft = nftlib_get(err);
-	struct nft_ctx *ctx = nft ? shared_ctx(nft, err) : NULL;
+	int r = -1;
+	struct nft_ctx *ctx = nft ? shared_ctx(nft, script, &r, err) : NULL;
 	if (!ctx)
 		return -1;
-	int r = nft->run_cmd_from_buffer(ctx, script);
 	/* reading a buffer also empties it for the next command */
 	nft->ctx_get_output_buffer(ctx);
 	const char *e = nft->ctx_get_error_buffer(ctx);
@@ -261,10 +289,10 @@ int net_nft_apply(const char *state_path, const char *rules, struct hull_err **e
 char *net_nft_list(struct hull_err **err)
 {
 	const struct nftlib *nft = nftlib_get(err);
-	struct nft_ctx *ctx = nft ? shared_ctx(nft, err) : NULL;
+	int r = -1;
+	struct nft_ctx *ctx = nft ? shared_ctx(nft, "list table ip " NET_NFT_TABLE, &r, err) : NULL;
 	if (!ctx)
 		return NULL;
-	int r = nft->run_cmd_from_buffer(ctx, "list table ip " NET_NFT_TABLE);
 	const char *o = nft->ctx_get_output_buffer(ctx);
 	nft->ctx_get_error_buffer(ctx);
 	if (r != 0)
