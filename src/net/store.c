@@ -386,7 +386,8 @@ int net_draining_list(const char *root, struct net_draining **out, size_t *n, st
 		return errno == ENOENT ? 0 : hull_err_sys(err, "open %s", dir);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof((*out)->veth))
+		/* only names hull gives its veths (net_veth_name): nothing else is ever deleted through these */
+		if (strncmp(de->d_name, "hullv", 5) || strlen(de->d_name) >= sizeof((*out)->veth))
 			continue;
 		_cleanup_free_ char *text = fs_read_file_at(dirfd(d), de->d_name, NULL, NULL);
 		char net[NET_MAX_NAME], ip[16];
