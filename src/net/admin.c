@@ -153,7 +153,8 @@ int net_network_rm(const char *root, const char *name, struct hull_err **err)
 	_cleanup_nl_ struct nl *host = nl_open(-1, err);
 	if (!host || nl_link_del(host, n.bridge, err) < 0)
 		return -1;
-	return 0;
+	/* its rules went with its bridge */
+	return net_sync(root, err);
 }
 
 json_t *net_network_inspect(const char *root, const char *name, struct hull_err **err)
@@ -454,7 +455,7 @@ int net_prune(const char *root, char ***removed, size_t *n_removed, struct hull_
 	*removed = NULL;
 	*n_removed = 0;
 	_cleanup_fd_ int lock = net_store_lock(root, err);
-	if (lock < 0 || net_reconcile_locked(root, err) < 0 || net_sync(root, err) < 0)
+	if (lock < 0 || net_reconcile_locked(root, err) < 0)
 		return -1;
 	struct net_network *nets;
 	size_t n;
@@ -482,6 +483,9 @@ int net_prune(const char *root, char ***removed, size_t *n_removed, struct hull_
 		(*removed)[(*n_removed)++] = xstrdup(nets[i].name);
 	}
 	free(nets);
+	/* the rules of the networks whose bridge went; the table itself when no bridge is left */
+	if (net_sync(root, ret < 0 ? NULL : err) < 0)
+		ret = -1;
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
@@ -87,6 +88,46 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	}
 }
 
+/* Send n requests laid out back to back in buf in one sendmsg, without waiting for each answer, then read
+ * every ACK. ok_errno: an error that counts as success (EEXIST: already there). Returns -1 with errno the
+ * first request's error and *failed its index. */
+static int nl_talk_many(struct nl *nl, char *buf, size_t len, int n, int ok_errno, int *failed)
+{
+	unsigned first = nl->seq + 1;
+	for (size_t off = 0; off < len;) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(buf + off);
+		h->nlmsg_seq = ++nl->seq;
+		h->nlmsg_flags |= NLM_F_ACK;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
+		return -1;
+	int acked = 0, err = 0;
+	*failed = -1;
+	char rbuf[8192];
+	while (acked < n) {
+		ssize_t r = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		if (r < 0)
+			return -1;
+		int rem = (int)r;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem)) {
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > nl->seq)
+				continue;
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			acked++;
+			if (e->error && -e->error != ok_errno && !err) {
+				err = -e->error;
+				*failed = (int)(h->nlmsg_seq - first);
+			}
+		}
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 static struct nlmsghdr *msg_start(char *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -144,12 +185,44 @@ int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct hull_err
 	return 0;
 }
 
+struct echo {
+	const char *name;
+	int link;
+};
+
+static int echo_cb(const struct nlmsghdr *h, void *d)
+{
+	struct echo *e = d;
+	const struct nlattr *a;
+	int link = 0;
+	bool ours = false;
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME && !strcmp(mnl_attr_get_str(a), e->name))
+			ours = true;
+		if (mnl_attr_get_type(a) == IFLA_LINK)
+			link = (int)mnl_attr_get_u32(a);
+	}
+	if (ours && link)
+		e->link = link;
+	return MNL_CB_OK;
+}
+
 int nl_veth_add(struct nl *nl, const char *host, const char *peer, int peer_nsfd, unsigned mtu,
-		const uint8_t *peer_mac, struct hull_err **err)
+		const uint8_t *peer_mac, int master_index, int *peer_index, struct hull_err **err)
 {
 	uint64_t t = trace_begin();
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = newlink_start(buf, host, mtu);
+	/* Enslaved and up in the creating message; the echo of the new link tells the peer's ifindex
+	 * (IFLA_LINK): no request per step. Not the peer up: veth configures it before the two ends know
+	 * each other, and opening an end without its peer fails (ENOTCONN). */
+	nlh->nlmsg_flags |= NLM_F_ECHO;
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	if (master_index > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_index);
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -168,9 +241,12 @@ int nl_veth_add(struct nl *nl, const char *host, const char *peer, int peer_nsfd
 	mnl_attr_nest_end(nlh, pe);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, li);
-	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+	struct echo e = { host, 0 };
+	if (nl_talk(nl, nlh, echo_cb, &e) < 0)
 		return hull_err_sys(err, "netlink: create veth %s (peer %s)", host, peer);
-	trace_end(t, "netlink: veth %s <-> %s (mtu %u)", host, peer, mtu);
+	if (peer_index)
+		*peer_index = e.link; /* 0: a kernel without echo for RTM_NEWLINK (before 6.3) */
+	trace_end(t, "netlink: veth %s <-> %s (mtu %u, master %d, peer index %d)", host, peer, mtu, master_index, e.link);
 	return 0;
 }
 
@@ -202,6 +278,56 @@ int nl_link_del(struct nl *nl, const char *name, struct hull_err **err)
 	return 0;
 }
 
+struct peer_info {
+	bool found;
+	bool has_nsid;
+	int32_t nsid;
+};
+
+static int peer_cb(const struct nlmsghdr *h, void *d)
+{
+	struct peer_info *p = d;
+	const struct nlattr *a;
+	p->found = true;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg))
+		if (mnl_attr_get_type(a) == IFLA_LINK_NETNSID && mnl_attr_get_payload_len(a) == 4) {
+			p->has_nsid = true;
+			p->nsid = (int32_t)mnl_attr_get_u32(a);
+		}
+	return MNL_CB_OK;
+}
+
+enum nl_peer nl_link_peer(struct nl *nl, const char *name, struct hull_err **err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_start(buf, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	struct peer_info p = { 0 };
+	if (nl_talk(nl, nlh, peer_cb, &p) < 0) {
+		if (errno == ENODEV)
+			return NL_PEER_NO_LINK;
+		hull_err_sys(err, "netlink: get link %s", name);
+		return NL_PEER_ERROR;
+	}
+	if (!p.found)
+		return NL_PEER_NO_LINK;
+	if (!p.has_nsid)
+		return NL_PEER_ALIVE; /* no other namespace: nothing will delete it for us */
+	/* The kernel gives no id for a namespace it is destroying, and looking an id up fails once the
+	 * namespace's last reference is gone (get_net_ns_by_id takes a reference only on a live one). */
+	if (p.nsid < 0)
+		return NL_PEER_DYING;
+	nlh = msg_start(buf, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)p.nsid);
+	if (nl_talk(nl, nlh, NULL, NULL) < 0)
+		return errno == ENOENT ? NL_PEER_DYING : NL_PEER_ALIVE;
+	return NL_PEER_ALIVE;
+}
+
 static int need_index(struct nl *nl, const char *ifname, struct hull_err **err)
 {
 	int idx = nl_link_index(nl, ifname, err);
@@ -210,13 +336,8 @@ static int need_index(struct nl *nl, const char *ifname, struct hull_err **err)
 	return idx;
 }
 
-int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int prefix, struct hull_err **err)
+static void put_addr(struct nlmsghdr *nlh, int idx, struct in_addr addr, int prefix)
 {
-	int idx = need_index(nl, ifname, err);
-	if (idx < 0)
-		return -1;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (unsigned char)prefix;
@@ -228,6 +349,16 @@ int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int pref
 		struct in_addr bcast = { addr.s_addr | htonl(prefix ? 0xffffffffu >> prefix : 0xffffffffu) };
 		mnl_attr_put(nlh, IFA_BROADCAST, 4, &bcast);
 	}
+}
+
+int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int prefix, struct hull_err **err)
+{
+	int idx = need_index(nl, ifname, err);
+	if (idx < 0)
+		return -1;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	put_addr(nlh, idx, addr, prefix);
 	uint64_t t = trace_begin();
 	if (nl_talk(nl, nlh, NULL, NULL) < 0 && errno != EEXIST) {
 		char a[INET_ADDRSTRLEN];
@@ -238,33 +369,58 @@ int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int pref
 	return 0;
 }
 
-int nl_route_add(struct nl *nl, struct in_addr dst, int prefix, struct in_addr gw, const char *ifname,
-		 struct hull_err **err)
+int nl_iface_setup(struct nl *nl, const char *ifname, int ifindex, struct in_addr addr, int prefix,
+		   struct in_addr gw, struct hull_err **err)
 {
-	int idx = need_index(nl, ifname, err);
-	if (idx < 0)
+	uint64_t t = trace_begin();
+	if (ifindex <= 0 && (ifindex = need_index(nl, ifname, err)) < 0)
 		return -1;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = (unsigned char)prefix;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = gw.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	if (prefix)
-		mnl_attr_put(nlh, RTA_DST, 4, &dst);
-	if (gw.s_addr)
+	size_t len = 0;
+	int n = 0;
+	/* lo up */
+	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_change = ifi->ifi_flags = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "lo");
+	len += NLMSG_ALIGN(nlh->nlmsg_len), n++;
+	/* the interface up */
+	nlh = msg_start(buf + len, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = ifi->ifi_flags = IFF_UP;
+	len += NLMSG_ALIGN(nlh->nlmsg_len), n++;
+	/* the address (the interface is up: its prefix route comes with it) */
+	nlh = msg_start(buf + len, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	put_addr(nlh, ifindex, addr, prefix);
+	len += NLMSG_ALIGN(nlh->nlmsg_len), n++;
+	/* the default route through the gateway, which that prefix route makes reachable */
+	if (gw.s_addr) {
+		nlh = msg_start(buf + len, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = AF_INET;
+		rtm->rtm_table = RT_TABLE_MAIN;
+		rtm->rtm_protocol = RTPROT_BOOT;
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+		rtm->rtm_type = RTN_UNICAST;
 		mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)idx);
-	uint64_t t = trace_begin();
-	if (nl_talk(nl, nlh, NULL, NULL) < 0 && errno != EEXIST) {
-		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-		return hull_err_sys(err, "netlink: add route %s/%d via %s dev %s", inet_ntop(AF_INET, &dst, d, sizeof(d)),
-				    prefix, inet_ntop(AF_INET, &gw, g, sizeof(g)), ifname);
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+		len += NLMSG_ALIGN(nlh->nlmsg_len), n++;
 	}
-	trace_end(t, "netlink: route /%d on %s", prefix, ifname);
+	int failed;
+	if (nl_talk_many(nl, buf, len, n, EEXIST, &failed) < 0) {
+		char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &addr, a, sizeof(a));
+		inet_ntop(AF_INET, &gw, g, sizeof(g));
+		if (failed <= 1)
+			return hull_err_sys(err, "netlink: set link %s up", failed ? ifname : "lo");
+		if (failed == 2)
+			return hull_err_sys(err, "netlink: add address %s/%d to %s", a, prefix, ifname);
+		return hull_err_sys(err, "netlink: add default route via %s dev %s", g, ifname);
+	}
+	trace_end(t, "netlink: lo and %s up, address%s", ifname, gw.s_addr ? ", default route" : "");
 	return 0;
 }
 

@@ -28,19 +28,27 @@ static inline void nl_closep(struct nl **p) { if (*p) nl_close(*p); }
 int nl_link_index(struct nl *nl, const char *name, struct hull_err **err);
 /* Create a bridge (EEXIST is success when it already is a bridge). mtu 0: kernel default. */
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct hull_err **err);
-/* Create a veth pair: `host` here, `peer` created directly in netns peer_nsfd with the given MAC
- * (NULL: random) — one message, so a failure leaves no half pair. */
+/* Create a veth pair: `host` here (enslaved to master_index when > 0) and `peer` created directly in netns
+ * peer_nsfd with the given MAC (NULL: random), the host end up — one message, so a failure leaves no half
+ * pair.
+ * *peer_index (may be NULL): the peer's ifindex in its netns, 0 when the kernel did not tell. */
 int nl_veth_add(struct nl *nl, const char *host, const char *peer, int peer_nsfd, unsigned mtu,
-		const uint8_t *peer_mac, struct hull_err **err);
+		const uint8_t *peer_mac, int master_index, int *peer_index, struct hull_err **err);
 /* Set master (0: none), and up/down. */
 int nl_link_set(struct nl *nl, const char *name, int master_index, bool up, struct hull_err **err);
 /* Delete a link; ENODEV is success (already gone). */
 int nl_link_del(struct nl *nl, const char *name, struct hull_err **err);
+/* Where link `name`'s other end (a veth peer) lives: NO_LINK (no such link), DYING (a network namespace
+ * whose last reference is gone: the kernel is about to destroy it, and its devices with it, pairs
+ * included), ALIVE (anything else, also "cannot tell"), ERROR (*err set). */
+enum nl_peer { NL_PEER_ERROR = -1, NL_PEER_NO_LINK, NL_PEER_ALIVE, NL_PEER_DYING };
+enum nl_peer nl_link_peer(struct nl *nl, const char *name, struct hull_err **err);
 /* Add an IPv4 address (EEXIST is success). */
 int nl_addr_add(struct nl *nl, const char *ifname, struct in_addr addr, int prefix, struct hull_err **err);
-/* Default route (dst 0/0) via gw, or a route to dst/prefix via gw (gw.s_addr 0: on-link). */
-int nl_route_add(struct nl *nl, struct in_addr dst, int prefix, struct in_addr gw, const char *ifname,
-		 struct hull_err **err);
+/* lo and ifname (index ifindex; <= 0: looked up) up, an IPv4 address on ifname, and a default route via gw
+ * unless gw is 0.0.0.0 — sent as one batch, the ACKs read after (EEXIST is success). */
+int nl_iface_setup(struct nl *nl, const char *ifname, int ifindex, struct in_addr addr, int prefix,
+		   struct in_addr gw, struct hull_err **err);
 
 /* Dumps as JSON arrays (what `ip -j` would show, in a smaller shape):
  * links  [{"index","name","kind"?,"mtu","mac","up","master"?}]

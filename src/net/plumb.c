@@ -102,19 +102,15 @@ int net_plumb(struct nl *host, int nsfd, const struct net_network *n, const char
 		return -1;
 	uint8_t mac[6];
 	_cleanup_nl_ struct nl *ct = NULL;
+	int peer_index = 0;
 	ipam_mac(e->ip, mac);
-	if (nl_veth_add(host, e->host_veth, e->ifname, nsfd, n->mtu, mac, err) < 0)
+	if (nl_veth_add(host, e->host_veth, e->ifname, nsfd, n->mtu, mac, br, &peer_index, err) < 0)
 		return -1;
-	if (nl_link_set(host, e->host_veth, br, true, err) < 0)
-		goto undo;
 	ct = nl_open(nsfd, err);
 	if (!ct)
 		goto undo;
-	struct in_addr ip = { htonl(e->ip) }, gw = { htonl(n->gateway) }, any = { 0 };
-	if (nl_addr_add(ct, e->ifname, ip, n->subnet.prefix, err) < 0 || nl_link_set(ct, "lo", -1, true, err) < 0 ||
-	    nl_link_set(ct, e->ifname, -1, true, err) < 0)
-		goto undo;
-	if (default_route && nl_route_add(ct, any, 0, gw, e->ifname, err) < 0)
+	struct in_addr ip = { htonl(e->ip) }, gw = { default_route ? htonl(n->gateway) : 0 };
+	if (nl_iface_setup(ct, e->ifname, peer_index, ip, n->subnet.prefix, gw, err) < 0)
 		goto undo;
 	return 0;
 undo:

@@ -360,3 +360,53 @@ int net_container_ids(const char *root, char ***ids, size_t *n, struct hull_err 
 	}
 	return 0;
 }
+
+/* ---- draining endpoints ---- */
+
+int net_draining_save(const char *root, const struct net_endpoint *e, struct hull_err **err)
+{
+	_cleanup_free_ char *dir = net_store_path(root, "draining");
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	_cleanup_fd_ int dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_err_sys(err, "open %s", dir);
+	char ip[16];
+	_cleanup_free_ char *text = xasprintf("%s %s\n", e->network, ipam_fmt(e->ip, ip));
+	return fs_write_replace(dfd, e->host_veth, text, strlen(text), 0600, err);
+}
+
+int net_draining_list(const char *root, struct net_draining **out, size_t *n, struct hull_err **err)
+{
+	*out = NULL;
+	*n = 0;
+	_cleanup_free_ char *dir = net_store_path(root, "draining");
+	_cleanup_dir_ DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : hull_err_sys(err, "open %s", dir);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		/* only names hull gives its veths (net_veth_name): nothing else is ever deleted through these */
+		if (strncmp(de->d_name, "hullv", 5) || strlen(de->d_name) >= sizeof((*out)->veth))
+			continue;
+		_cleanup_free_ char *text = fs_read_file_at(dirfd(d), de->d_name, NULL, NULL);
+		char net[NET_MAX_NAME], ip[16];
+		struct net_draining m = { 0 };
+		if (!text || sscanf(text, "%63s %15s", net, ip) != 2 || ipam_parse_addr(ip, &m.ip, NULL) < 0)
+			continue;
+		struct stat st;
+		m.since = fstatat(dirfd(d), de->d_name, &st, 0) == 0 ? st.st_mtime : 0;
+		snprintf(m.veth, sizeof(m.veth), "%s", de->d_name);
+		snprintf(m.network, sizeof(m.network), "%s", net);
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = m;
+	}
+	return 0;
+}
+
+void net_draining_remove(const char *root, const char *veth)
+{
+	_cleanup_free_ char *rel = xasprintf("draining/%s", veth);
+	_cleanup_free_ char *path = net_store_path(root, rel);
+	unlink(path);
+}

@@ -2,6 +2,9 @@
  *
  *   <root>/net/lock                 flock(2)ed exclusively around every read-modify-write
  *   <root>/net/networks/NAME.json   a network: subnet, gateway, bridge name, options
+ *   <root>/net/nft.state            what hull last committed to its nftables table (net/nft.h)
+ *   <root>/net/draining/VETH        "NETWORK IP": an endpoint the kernel is deleting along with its
+ *                                   container's network namespace; its address stays taken until then
  *   <root>/net/containers/ID/       a container's record (net.json) and the hosts, resolv.conf and
  *                                   hostname files the engine bind-mounts into it
  * Records are replaced atomically (temp + rename; network definitions also fsync'ed). This module holds no policy: it reads and
@@ -14,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <jansson.h>
 #include "net/ipam.h"
 #include "net/port.h"
@@ -92,6 +96,17 @@ int net_container_remove(const char *root, const char *id, struct hull_err **err
 int net_container_ids(const char *root, char ***ids, size_t *n, struct hull_err **err);
 void net_container_clear(struct net_container *c);
 json_t *net_container_to_json(const struct net_container *c);
+
+struct net_draining {
+	char veth[16];
+	char network[NET_MAX_NAME];
+	uint32_t ip;
+	time_t since; /* when it was recorded */
+};
+int net_draining_save(const char *root, const struct net_endpoint *e, struct hull_err **err);
+/* Every marker (unreadable ones are skipped). */
+int net_draining_list(const char *root, struct net_draining **out, size_t *n, struct hull_err **err);
+void net_draining_remove(const char *root, const char *veth);
 
 void net_strv_free(char **v, size_t n);
 

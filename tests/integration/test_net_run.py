@@ -167,7 +167,7 @@ def test_net_run_monitor_killed_later_command_cleans(renv):
     while os.path.exists("/proc/%d" % monitor) and time.time() < end:
         time.sleep(0.02)
     renv.hull("ps", "-a")  # any later command repairs the container, and src/net releases its network
-    assert "hull" not in renv.in_ns(renv.host, "nft", "list", "ruleset").stdout
+    assert "8080" not in renv.in_ns(renv.host, "nft", "list", "ruleset").stdout
     renv.hull("rm", "-f", "k9")
     assert_clean(renv)
 

@@ -36,9 +36,17 @@ static void test_nft_empty_removes_table(void **state)
 {
 	struct net_network def;
 	net_network_default(&def);
-	char *s = net_nft_script(&def, 1, NULL, 0);
+	bool idle = false;
+	char *rules = net_nft_rules(&def, &idle, 1, NULL, 0);
+	assert_string_equal(rules, "");
+	char *s = net_nft_script(rules, true);
 	assert_string_equal(s, "add table ip hull\ndelete table ip hull\n");
 	free(s);
+	/* no table and none wanted: nothing to run */
+	s = net_nft_script(rules, false);
+	assert_string_equal(s, "");
+	free(s);
+	free(rules);
 }
 
 static void test_nft_ports_and_nat(void **state)
@@ -62,7 +70,9 @@ static void test_nft_ports_and_nat(void **state)
 	strcpy(cs[1].id, "bbbb");
 	cs[1].eps = &e2;
 	cs[1].n_eps = 1;
-	char *s = net_nft_script(nets, 2, cs, 2);
+	bool idle[2] = { false, false };
+	char *rules = net_nft_rules(nets, idle, 2, cs, 2);
+	char *s = net_nft_script(rules, true);
 	/* replaced in one transaction; only our table */
 	contains(s, "add table ip hull\ndelete table ip hull\ntable ip hull {\n");
 	lacks(s, "flush");
@@ -76,10 +86,41 @@ static void test_nft_ports_and_nat(void **state)
 	contains(s, "iifname \"hull-abc\" oifname != \"hull-abc\" drop");
 	contains(s, "oifname \"hull-abc\" iifname != \"hull-abc\" drop");
 	free(s);
-	/* an unused network gets no rule */
-	s = net_nft_script(nets, 2, cs, 1);
-	lacks(s, "hull-abc");
+	/* a fresh table is only created: nothing deleted in the transaction */
+	s = net_nft_script(rules, false);
+	assert_true(!strncmp(s, "table ip hull {\n", 16));
 	free(s);
+	free(rules);
+	/* an unused network without a bridge gets no rule; with its bridge it keeps its rules */
+	rules = net_nft_rules(nets, idle, 2, cs, 1);
+	lacks(rules, "hull-abc");
+	free(rules);
+	idle[1] = true;
+	rules = net_nft_rules(nets, idle, 2, cs, 1);
+	contains(rules, "forward\tiifname \"hull-abc\" oifname != \"hull-abc\" drop\n");
+	free(rules);
+}
+
+static void test_nft_delta(void **state)
+{
+	const char *base = "postrouting\tip saddr 10.88.0.0/16 oifname != \"hull0\" masquerade\n";
+	const char *more = "publish\ttcp dport 8080 dnat to 10.88.0.2:80 comment \"aaaaaaaaaaaa\"\n"
+			   "postrouting\tip saddr 10.88.0.0/16 oifname != \"hull0\" masquerade\n";
+	/* the same lines: nothing to do */
+	char *d = net_nft_delta(base, base);
+	assert_string_equal(d, "");
+	free(d);
+	/* only additions: appended, whatever the order of the lines */
+	d = net_nft_delta(base, more);
+	assert_string_equal(d, "add rule ip hull publish tcp dport 8080 dnat to 10.88.0.2:80 comment \"aaaaaaaaaaaa\"\n");
+	free(d);
+	/* a line to remove: no delta (the table is replaced) */
+	assert_null(net_nft_delta(more, base));
+	/* lines count: a duplicate wanted once more is added once more */
+	d = net_nft_delta(base, "postrouting\tip saddr 10.88.0.0/16 oifname != \"hull0\" masquerade\n"
+				"postrouting\tip saddr 10.88.0.0/16 oifname != \"hull0\" masquerade\n");
+	assert_string_equal(d, "add rule ip hull postrouting ip saddr 10.88.0.0/16 oifname != \"hull0\" masquerade\n");
+	free(d);
 }
 
 static void test_hosts(void **state)
@@ -206,6 +247,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nft_empty_removes_table), cmocka_unit_test(test_nft_ports_and_nat),
+		cmocka_unit_test(test_nft_delta),
 		cmocka_unit_test(test_hosts), cmocka_unit_test(test_resolv), cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_config_json_roundtrip),
 	};
