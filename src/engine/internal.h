@@ -72,8 +72,8 @@ const char *ctr_runtime(const struct ctr *c);
 /* Kill through the runtime (library or binary). */
 int engine_runtime_kill(struct ctr *c, int sig, bool all, struct hull_err **err);
 
-/* Default dispositions and an empty mask for the duration of a fork of a container process (the runtime
- * library does not reset them in the child), then back. */
+/* Default dispositions and an empty mask for the duration of a --runtime binary's create (its init
+ * would inherit our ignored signals; the built-in runtime's init resets them itself), then back. */
 #include <signal.h>
 struct signal_state { sigset_t mask; struct sigaction act[65]; };
 void engine_signals_default(struct signal_state *s);

@@ -234,10 +234,13 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	dup2(tty ? devnull : out_pipe[1], 1);
 	dup2(tty ? devnull : err_pipe[1], 2);
 	int r;
-	/* the init inherits dispositions and mask across fork and exec: it must not start with our
-	 * ignored SIGTERM/SIGPIPE (a shell cannot even trap a signal ignored at entry) */
+	/* A --runtime binary's init inherits dispositions and mask across fork and exec: it must not start
+	 * with our ignored SIGTERM/SIGPIPE (a shell cannot even trap a signal ignored at entry). The built-in
+	 * runtime's init resets them itself, and we keep ours: a SIGPIPE from a closed --trace pipe must not
+	 * kill the monitor halfway through a create. */
 	struct signal_state sst;
-	engine_signals_default(&sst);
+	if (rt)
+		engine_signals_default(&sst);
 	in_runtime = true;
 	if (rt) {
 		r = extrt_create(c, tty ? &master : NULL, &pid, &err);
@@ -247,7 +250,8 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 					  .config_text = spec_s, .config_len = strlen(spec_s), .config_doc = spec };
 		r = container_create(&co, &pid, &pidfd, &err);
 	}
-	engine_signals_restore(&sst);
+	if (rt)
+		engine_signals_restore(&sst);
 	json_decref(spec);
 	for (int i = 0; i < 3; i++) {
 		dup2(saved[i] >= 0 ? saved[i] : devnull, i);

@@ -495,10 +495,8 @@ static int exec_runtime(struct ctr *c, const struct exec_flags *f, const char *p
 		return -1;
 	struct exec_opts eo = { .root = c->e->runtime_root, .id = c->id, .proc = proc, .detach = f->detach,
 				.console_socket = console };
-	struct signal_state sst;
-	engine_signals_default(&sst);
+	/* the runtime's init gives the process default dispositions and an empty mask itself */
 	int r = container_exec(&eo, err);
-	engine_signals_restore(&sst);
 	spec_process_free(proc);
 	return r;
 }

@@ -261,6 +261,19 @@ def test_kill9_of_hull_then_ps_and_rm_clean_everything(eng):  # noqa: F811
     nothing_left(eng, cid)
 
 
+def test_trace_reader_gone_mid_run(eng):  # noqa: F811
+    # `hull --trace run … 2>&1 | head -3`: the trace pipe closes under the monitor while it creates the
+    # container; the run still completes and --rm still removes it (no SIGPIPE death halfway)
+    p = eng.popen("--trace", "run", "--rm", IMAGE, "true", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert p.stderr.readline().startswith(b"[trace")
+    p.stderr.close()
+    p.wait(timeout=20)
+    end = time.time() + 10
+    while eng("ps", "-a", "-q").stdout and time.time() < end:
+        time.sleep(0.05)
+    assert eng("ps", "-a", "-q").stdout == ""
+
+
 def test_half_removed_container_is_finished(eng):  # noqa: F811
     # `hull rm` killed after it marked the container "removing": the next command finishes the removal
     cid = eng("create", IMAGE).stdout.strip()
