@@ -201,6 +201,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	bool created = false, in_runtime = false;
 	struct spec *known = NULL; /* the runtime's parse of the spec, for its start and delete */
 	const char *rt = ctr_runtime(c);
+	bool none_net = !strcmp(ctr_network_mode(c), "none");
 
 	_cleanup_fd_ int dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	json_t *lc = json_object_get(json_object_get(hc, "LogConfig"), "Config");
@@ -247,7 +248,8 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	} else {
 		struct create_opts co = { .root = e->runtime_root, .id = c->id, .bundle = c->dir,
 					  .console_master = tty ? &master : NULL, .keep_spec = &known,
-					  .config_text = spec_s, .config_len = strlen(spec_s), .config_doc = spec };
+					  .config_text = spec_s, .config_len = strlen(spec_s), .config_doc = spec,
+					  .loopback_up = none_net };
 		r = container_create(&co, &pid, &pidfd, &err);
 	}
 	if (rt)
@@ -270,7 +272,8 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	in_runtime = false;
 	if (pidfd < 0)
 		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (engine_network_setup(c, pid, &err) < 0)
+	/* --network none with the built-in runtime: its init brought lo up already */
+	if (!(none_net && !rt) && engine_network_setup(c, pid, &err) < 0)
 		goto fail;
 	if (tty)
 		set_winsize(attach_in, master);

@@ -352,6 +352,9 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		if (s->linux_ && s->linux_->n_sysctl &&
 		    process_apply_sysctl(s->linux_->sysctl, s->linux_->n_sysctl, &err) < 0)
 			child_fail(sock, err);
+		if (L->loopback_up && ((L->plan.clone_flags | (uint64_t)L->plan.unshare_flags) & CLONE_NEWNET) &&
+		    process_loopback_up(&err) < 0)
+			child_fail(sock, err);
 		if ((L->plan.ns_mask & (1u << NS_UTS)) && (s->hostname || s->domainname) &&
 		    process_set_hostname(s->hostname, s->domainname, &err) < 0)
 			child_fail(sock, err);

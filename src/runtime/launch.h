@@ -35,6 +35,7 @@ struct launch {
 	int console_sock;                 /* terminal: connected socket for the pty master; else -1 */
 	int close_in_child;               /* the locked state dir fd: the child drops it first */
 	bool no_pivot, no_new_keyring;
+	bool loopback_up;                 /* create: "lo" up in a new network namespace (create_opts) */
 	int preserve_fds;                 /* fds 3 .. 3+preserve_fds-1 reach the process */
 	/* State JSON for hooks and the seccomp listener (pid known after clone). */
 	char *(*state_json)(void *arg, pid_t pid, const char *status);

@@ -243,7 +243,7 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	_cleanup_free_ char *rootfs = NULL;
 	_cleanup_free_ char *cg_path = NULL;
 	struct launch L = { .spec = spec, .proc = spec->process, .id = o->id, .bundle = bundle,
-			    .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+			    .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring, .loopback_up = o->loopback_up,
 			    .preserve_fds = o->preserve_fds + o->listen_fds, .console_sock = -1, .fifo_fd = -1, .ack_fd = -1,
 			    .close_in_child = -1, .pidfd = -1 };
 

@@ -37,6 +37,10 @@ struct create_opts {
 	const char *config_text;
 	size_t config_len;
 	void *config_doc;
+	/* Bring "lo" up in the container's new network namespace before its process runs (docker's
+	 * containers always have it up; an engine asks here instead of entering the namespace itself).
+	 * Not OCI: hullrt never sets it. */
+	bool loopback_up;
 };
 
 /* Create the container and leave its init waiting for start. *pid (optional) gets the init's pid and

@@ -11,13 +11,16 @@
 #include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -454,6 +457,23 @@ int process_set_hostname(const char *host, const char *domain, struct hull_err *
 	if (domain && *domain && setdomainname(domain, strlen(domain)) < 0)
 		return hull_err_sys(err, "setdomainname \"%s\"", domain);
 	trace_end(t, "hostname %s domainname %s", host ? host : "-", domain ? domain : "-");
+	return 0;
+}
+
+int process_loopback_up(struct hull_err **err)
+{
+	uint64_t t = trace_begin();
+	_cleanup_fd_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return hull_err_sys(err, "loopback up: socket");
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return hull_err_sys(err, "loopback up: SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return hull_err_sys(err, "loopback up: SIOCSIFFLAGS lo");
+	trace_end(t, "loopback up");
 	return 0;
 }
 

@@ -82,6 +82,9 @@ int process_apply_sysctl(const struct spec_kv *kv, size_t n, struct hull_err **e
 
 /* sethostname(host) / setdomainname(domain); NULL skips either. */
 int process_set_hostname(const char *host, const char *domain, struct hull_err **err);
+/* Bring "lo" up in the current (new) network namespace: an engine's request (create_opts.loopback_up);
+ * OCI runtimes leave it down. */
+int process_loopback_up(struct hull_err **err);
 
 /* keyctl(KEYCTL_JOIN_SESSION_KEYRING, "_ses.<id>") so the container does not share the caller's session
  * keyring. set_perms (the container's init; not `exec`, which joins the existing one): keep the
