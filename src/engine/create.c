@@ -48,11 +48,21 @@ static void env_set(json_t *env, const char *kv)
 	json_array_append_new(env, json_string(kv));
 }
 
-static int env_file_read(const char *path, json_t *env, struct hull_err **err)
+/* A label: KEY=VALUE, or KEY alone (an empty value), as docker. */
+static void label_set(json_t *labels, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	_cleanup_free_ char *key = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+	json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
+}
+
+/* --env-file / --label-file: KEY=VALUE lines; blank lines and # comments skipped. */
+static int kv_file_read(const char *flag, const char *path, void (*set)(json_t *, const char *), json_t *dst,
+			struct hull_err **err)
 {
 	_cleanup_file_ FILE *f = fopen(path, "re");
 	if (!f)
-		return hull_err_sys(err, "--env-file %s", path);
+		return hull_err_sys(err, "%s %s", flag, path);
 	char line[8192];
 	int lineno = 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -64,8 +74,8 @@ static int env_file_read(const char *path, json_t *env, struct hull_err **err)
 		if (!*p || *p == '#')
 			continue;
 		if (*p == '=')
-			return hull_err_set(err, EINVAL, "--env-file %s:%d: variable name is empty", path, lineno);
-		env_set(env, p);
+			return hull_err_set(err, EINVAL, "%s %s:%d: the name is empty", flag, path, lineno);
+		set(dst, p);
 	}
 	return 0;
 }
@@ -465,7 +475,7 @@ static int build_record(struct ctr *c, const struct run_opts *o, struct image_in
 	if (!has_path)
 		json_array_insert_new(env, 0, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	for (size_t k = 0; k < o->env_files.n; k++)
-		if (env_file_read(o->env_files.v[k], env, err) < 0) {
+		if (kv_file_read("--env-file", o->env_files.v[k], env_set, env, err) < 0) {
 			json_decref(env);
 			json_decref(imgcfg_all);
 			return -1;
@@ -515,8 +525,22 @@ static int build_record(struct ctr *c, const struct run_opts *o, struct image_in
 	json_object_set_new(cfg, "ExposedPorts", json_is_object(ports) ? json_deep_copy(ports) : json_object());
 	json_t *vols = json_object_get(ic, "Volumes");
 	json_object_set_new(cfg, "Volumes", json_is_object(vols) ? json_deep_copy(vols) : json_object());
-	json_t *labels = json_object_get(ic, "Labels");
-	json_object_set_new(cfg, "Labels", json_is_object(labels) ? json_deep_copy(labels) : json_object());
+	/* the image's labels, then --label-file, then --label (later ones win, as docker) */
+	json_t *image_labels = json_object_get(ic, "Labels");
+	json_t *labels = json_is_object(image_labels) ? json_deep_copy(image_labels) : json_object();
+	json_object_set_new(cfg, "Labels", labels);
+	for (size_t k = 0; k < o->label_files.n; k++)
+		if (kv_file_read("--label-file", o->label_files.v[k], label_set, labels, err) < 0) {
+			json_decref(imgcfg_all);
+			return -1;
+		}
+	for (size_t k = 0; k < o->labels.n; k++) {
+		if (!o->labels.v[k][0] || o->labels.v[k][0] == '=') {
+			json_decref(imgcfg_all);
+			return hull_err_set(err, EINVAL, "--label \"%s\": the name is empty", o->labels.v[k]);
+		}
+		label_set(labels, o->labels.v[k]);
+	}
 	const char *sig = o->stop_signal ? o->stop_signal : rec_str(ic, "StopSignal");
 	if (sig && engine_signal_parse(sig) <= 0) {
 		json_decref(imgcfg_all);

@@ -53,6 +53,7 @@ struct run_opts {
 	const char *name, *entrypoint, *workdir, *user, *hostname;
 	bool has_entrypoint;
 	struct strv env, env_files, volumes, mounts, tmpfs, cap_add, cap_drop, ulimits, security_opts, log_opts;
+	struct strv labels, label_files;  /* --label K[=V], --label-file FILE */
 	bool read_only, privileged, rm, interactive, tty, init;
 	int64_t memory, memory_swap, pids_limit; /* 0: unset (pids_limit -1: unlimited) */
 	double cpus;

@@ -103,6 +103,30 @@ def test_ps_filter(eng, tmp_path):  # noqa: F811
         assert p.returncode == 125 and "--filter" in p.stderr, (bad, p.stderr)
 
 
+def test_labels_from_flags_files_and_the_image(eng, tmp_path):  # noqa: F811
+    labeled = str(tmp_path / "labeled.tar")
+    EI.docker_archive(labeled, "hulltest/labeled:2", {"Cmd": ["true"], "Labels": {"tier": "front", "team": "x"}})
+    eng("load", "-i", labeled)
+    lf = tmp_path / "labels"
+    lf.write_text("# owners\nteam=y\n\nstage=beta\n")
+    # the image's, then --label-file's, then --label's: later ones win, as docker
+    cid = eng("create", "--label-file", str(lf), "-l", "stage=prod", "--label", "flag",
+              "hulltest/labeled:2").stdout.strip()
+    eng.ids.add(cid)
+    assert eng.inspect(cid)["Config"]["Labels"] == {"tier": "front", "team": "y", "stage": "prod", "flag": ""}
+    assert ps_ids(eng, "-a", "-f", "label=stage=prod", "-f", "label=flag") == {cid}
+    # bad input: a clear error naming the flag, exit 125, no container left
+    before = eng.container_ids()
+    for args, msg in ((["-l", "=x"], '--label "=x": the name is empty'),
+                      (["--label-file", str(tmp_path / "nosuch")], "--label-file"),):
+        r = eng("create", *args, IMAGE, check=False)
+        assert r.returncode == 125 and msg in r.stderr, r.stderr
+    lf.write_text("=v\n")
+    r = eng("create", "--label-file", str(lf), IMAGE, check=False)
+    assert r.returncode == 125 and "labels:1: the name is empty" in r.stderr, r.stderr
+    assert eng.container_ids() == before
+
+
 def read_lines(p, n, timeout=15):
     """n lines of p's stdout (a pipe), with the time each arrived."""
     out, end = [], time.time() + timeout

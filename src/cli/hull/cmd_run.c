@@ -16,7 +16,7 @@
 enum {
 	O_RM = 256, O_NAME, O_ENV_FILE, O_ENTRYPOINT, O_MOUNT, O_TMPFS, O_READ_ONLY, O_MEMORY_SWAP, O_CPUS,
 	O_CPUSET, O_PIDS, O_ULIMIT, O_INIT, O_NETWORK, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_RUNTIME, O_PRIVILEGED,
-	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY, O_NETFLAG, O_PULL,
+	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY, O_NETFLAG, O_PULL, O_LABEL_FILE,
 };
 
 static const struct option run_options[] = {
@@ -37,7 +37,8 @@ static const struct option run_options[] = {
 	{ "privileged", no_argument, 0, O_PRIVILEGED }, { "cap-add", required_argument, 0, O_CAP_ADD },
 	{ "cap-drop", required_argument, 0, O_CAP_DROP }, { "security-opt", required_argument, 0, O_SECOPT },
 	{ "log-opt", required_argument, 0, O_LOG_OPT }, { "sig-proxy", required_argument, 0, O_SIG_PROXY },
-	{ "pull", required_argument, 0, O_PULL },
+	{ "pull", required_argument, 0, O_PULL }, { "label", required_argument, 0, 'l' },
+	{ "label-file", required_argument, 0, O_LABEL_FILE },
 	{ "publish", required_argument, 0, 'p' }, { "publish-all", no_argument, 0, 'P' },
 	/* handed to net_config_flag by name (src/net) */
 	{ "ip", required_argument, 0, O_NETFLAG }, { "dns", required_argument, 0, O_NETFLAG },
@@ -54,7 +55,7 @@ static void run_usage(const char *cmd, FILE *out)
 		     "  -i, --interactive       keep stdin open (attached: forward it)\n"
 		     "  -t, --tty               allocate a terminal\n"
 		     "      --name NAME         -e, --env K=V   --env-file FILE   -w, --workdir DIR   -u, --user U[:G]\n"
-		     "      --entrypoint CMD    -h, --hostname NAME\n"
+		     "      --entrypoint CMD    -h, --hostname NAME   -l, --label K[=V]   --label-file FILE\n"
 		     "  -v, --volume SRC:DST[:ro]   --mount type=bind|volume|tmpfs,...   --tmpfs DST[:OPTS]   --read-only\n"
 		     "  -m, --memory N[kmg]     --memory-swap N|-1   --cpus N   -c, --cpu-shares N   --cpuset-cpus LIST\n"
 		     "      --pids-limit N      --ulimit NAME=SOFT[:HARD]   --init\n"
@@ -94,7 +95,8 @@ static int64_t size_arg(const char *flag, const char *s, bool allow_minus_one)
 static void opts_free(struct run_opts *o)
 {
 	struct strv *all[] = { &o->cmd, &o->env, &o->env_files, &o->volumes, &o->mounts, &o->tmpfs, &o->cap_add,
-			       &o->cap_drop, &o->ulimits, &o->security_opts, &o->log_opts };
+			       &o->cap_drop, &o->ulimits, &o->security_opts, &o->log_opts, &o->labels,
+			       &o->label_files };
 	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
 		strv_clear(all[i]);
 }
@@ -110,7 +112,7 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 	int c;
 	optind = 1;
 	int li = -1;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:p:P", run_options, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:v:m:c:p:Pl:", run_options, &li)) != -1) {
 		char *end;
 		switch (c) {
 		case 'd': *detach = true; break;
@@ -120,6 +122,8 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 		case O_NAME: o->name = optarg; break;
 		case 'e': strv_push(&o->env, optarg); break;
 		case O_ENV_FILE: strv_push(&o->env_files, optarg); break;
+		case 'l': strv_push(&o->labels, optarg); break;
+		case O_LABEL_FILE: strv_push(&o->label_files, optarg); break;
 		case 'w': o->workdir = optarg; break;
 		case 'u': o->user = optarg; break;
 		case O_ENTRYPOINT: o->entrypoint = optarg; o->has_entrypoint = true; break;
