@@ -106,15 +106,21 @@ int net_port_parse(const char *spec, struct net_port **ports, size_t *n, struct 
 	return 0;
 }
 
-int net_port_parse_exposed(const char *spec, struct net_port *out, struct hull_err **err)
+int net_port_range_parse(const char *spec, unsigned *lo, unsigned *hi, int *proto, struct hull_err **err)
 {
 	_cleanup_free_ char *s = xstrdup(spec);
 	char *slash = strchr(s, '/');
 	if (slash)
 		*slash = 0;
+	if (parse_proto(slash ? slash + 1 : NULL, spec, proto, err) < 0 || parse_range(s, spec, false, lo, hi, err) < 0)
+		return -1;
+	return 0;
+}
+
+int net_port_parse_exposed(const char *spec, struct net_port *out, struct hull_err **err)
+{
 	unsigned lo, hi;
-	if (parse_proto(slash ? slash + 1 : NULL, spec, &out->proto, err) < 0 ||
-	    parse_range(s, spec, false, &lo, &hi, err) < 0)
+	if (net_port_range_parse(spec, &lo, &hi, &out->proto, err) < 0)
 		return -1;
 	out->host_ip = 0;
 	out->host_port = 0;

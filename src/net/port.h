@@ -17,6 +17,8 @@ struct net_port {
 
 /* Parse one -p value and append its ports (a range gives several) to the array *ports of *n entries. */
 int net_port_parse(const char *spec, struct net_port **ports, size_t *n, struct hull_err **err);
+/* "PORT[-END][/tcp|udp]" (tcp when no protocol is given) into a range and a protocol. */
+int net_port_range_parse(const char *spec, unsigned *lo, unsigned *hi, int *proto, struct hull_err **err);
 /* Parse an exposed port "80", "80/tcp", "53/udp" (host side left to pick). */
 int net_port_parse_exposed(const char *spec, struct net_port *out, struct hull_err **err);
 const char *net_proto_name(int proto);

@@ -103,6 +103,34 @@ def test_ps_filter(eng, tmp_path):  # noqa: F811
         assert p.returncode == 125 and "--filter" in p.stderr, (bad, p.stderr)
 
 
+def test_ps_filter_order_volumes_networks_ports(eng):  # noqa: F811
+    a = eng("create", "--name", "hulltest-o-a", "-v", "hulltest-o-data:/data", "--network", "none", IMAGE).stdout.strip()
+    b = eng("create", "--name", "hulltest-o-b", "--expose", "8080/udp", "-p", "18080:80", IMAGE).stdout.strip()
+    c = eng("create", "--name", "hulltest-o-c", "-P", "--expose", "9000", IMAGE).stdout.strip()
+    eng.ids.update((a, b, c))
+    # before/since: created before/after the named container
+    assert ps_ids(eng, "-a", "-f", "before=hulltest-o-b") >= {a} and b not in ps_ids(eng, "-a", "-f", "before=" + b)
+    assert ps_ids(eng, "-a", "-f", "since=hulltest-o-a", "-f", "name=hulltest-o-") == {b, c}
+    assert ps_ids(eng, "-a", "-f", "since=" + b[:12], "-f", "name=hulltest-o-") == {c}
+    # volume: a volume's name or a mount's destination
+    assert ps_ids(eng, "-a", "-f", "volume=hulltest-o-data") == {a}
+    assert ps_ids(eng, "-a", "-f", "volume=/data") == {a}
+    # network: the network a container is on
+    assert ps_ids(eng, "-a", "-f", "network=none", "-f", "name=hulltest-o-") == {a}
+    assert ps_ids(eng, "-a", "-f", "network=bridge", "-f", "name=hulltest-o-") == {b, c}
+    # publish/expose: a container port (tcp unless said), a single one or a range
+    # (the image exposes 80/tcp: c's -P publishes it too)
+    assert ps_ids(eng, "-a", "-f", "publish=80", "-f", "name=hulltest-o-") == {b, c}
+    assert ps_ids(eng, "-a", "-f", "publish=80", "-f", "expose=8080/udp") == {b}
+    assert ps_ids(eng, "-a", "-f", "publish=18080") == set()
+    assert ps_ids(eng, "-a", "-f", "expose=8080/udp") == {b}
+    assert ps_ids(eng, "-a", "-f", "expose=8999-9001") == {c}
+    assert ps_ids(eng, "-a", "-f", "publish=9000") == {c}  # -P publishes what is exposed
+    # a before/since naming no container is an error, as docker
+    r = eng("ps", "-a", "-f", "before=hulltest-nosuch", check=False)
+    assert r.returncode == 125 and "before=hulltest-nosuch" in r.stderr and "no such container" in r.stderr, r.stderr
+
+
 def test_labels_from_flags_files_and_the_image(eng, tmp_path):  # noqa: F811
     labeled = str(tmp_path / "labeled.tar")
     EI.docker_archive(labeled, "hulltest/labeled:2", {"Cmd": ["true"], "Labels": {"tier": "front", "team": "x"}})

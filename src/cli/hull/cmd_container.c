@@ -2,12 +2,12 @@
  * container <sub>. (stats: cmd_stats.c) */
 #include "cli/hull/cli.h"
 #include "engine/engine.h"
+#include "engine/filter.h"
 #include "image/image.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +63,6 @@ static void human_ago(char *buf, size_t cap, time_t t)
 		snprintf(buf, cap, "%ld days", d / 86400);
 }
 
-static const char *rec_image(struct ctr *c)
-{
-	return json_string_value(json_object_get(c->rec, "Image"));
-}
-
 static char *status_text(struct ctr *c)
 {
 	json_t *st = json_object_get(c->rec, "State");
@@ -100,131 +95,6 @@ static char *command_text(struct ctr *c)
 	return s;
 }
 
-/* ps --filter KEY=VALUE, docker's: a container shows when, for every key given, one of its values matches
- * (AND across keys, OR within one). */
-enum ps_key { PS_ID, PS_NAME, PS_STATUS, PS_ANCESTOR, PS_LABEL, PS_EXITED, PS_NKEYS };
-static const char *const ps_keys[PS_NKEYS] = { "id", "name", "status", "ancestor", "label", "exited" };
-
-struct ps_filter {
-	enum ps_key key;
-	char *value;
-	regex_t re;      /* name: a regular expression, as docker's */
-	char *image_id;  /* ancestor: the image it names in the store now, if any */
-	int code;        /* exited */
-};
-struct ps_filters { struct ps_filter *v; size_t n; bool has[PS_NKEYS]; };
-
-static void ps_filters_free(struct ps_filters *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->v[i].key == PS_NAME)
-			regfree(&f->v[i].re);
-		free(f->v[i].value);
-		free(f->v[i].image_id);
-	}
-	free(f->v);
-}
-
-static int ps_filter_add(struct ps_filters *f, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	size_t klen = eq ? (size_t)(eq - arg) : 0;
-	int k = 0;
-	while (k < PS_NKEYS && (strlen(ps_keys[k]) != klen || strncmp(ps_keys[k], arg, klen)))
-		k++;
-	if (!eq || k == PS_NKEYS) {
-		fprintf(stderr, "hull: ps --filter %s: want KEY=VALUE with KEY one of id, name, status, ancestor, "
-			"label, exited\n", arg);
-		return -1;
-	}
-	struct ps_filter x = { .key = (enum ps_key)k, .value = xstrdup(eq + 1) };
-	const char *v = x.value;
-	static const char *const states[] = { "created", "restarting", "running", "removing", "paused", "exited", "dead" };
-	bool ok = *v != 0;
-	if (k == PS_STATUS) {
-		ok = false;
-		for (size_t i = 0; i < sizeof(states) / sizeof(*states); i++)
-			ok |= !strcmp(states[i], v);
-	} else if (k == PS_EXITED) {
-		char *end;
-		x.code = (int)strtol(v, &end, 10);
-		ok = *v && !*end;
-	} else if (k == PS_NAME) {
-		ok = regcomp(&x.re, v, REG_EXTENDED | REG_NOSUB) == 0;
-	}
-	if (!ok) {
-		fprintf(stderr, "hull: ps --filter %s: invalid %s\n", arg, k == PS_NAME ? "regular expression" : "value");
-		free(x.value);
-		return -1;
-	}
-	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
-	f->v[f->n++] = x;
-	f->has[k] = true;
-	return 0;
-}
-
-/* ancestor=IMAGE: the image the name or id resolves to now; one no longer in the store still matches
- * the name the container was made from. */
-static void ps_filters_resolve(struct ps_filters *f, const char *root)
-{
-	if (!f->has[PS_ANCESTOR])
-		return;
-	struct store s;
-	if (store_open(&s, root, NULL) < 0)
-		return;
-	for (size_t i = 0; i < f->n; i++) {
-		struct image_info info;
-		if (f->v[i].key == PS_ANCESTOR && image_resolve_in(&s, f->v[i].value, &info, NULL) == 0) {
-			f->v[i].image_id = xstrdup(info.id);
-			image_info_free(&info);
-		}
-	}
-	store_close(&s);
-}
-
-static bool ps_filter_match(const struct ps_filter *x, struct ctr *c)
-{
-	json_t *st = json_object_get(c->rec, "State");
-	switch (x->key) {
-	case PS_ID: return !strncmp(c->id, x->value, strlen(x->value));
-	case PS_NAME: {
-		_cleanup_free_ char *slashed = xasprintf("/%s", ctr_name(c)); /* docker's names start with / */
-		return regexec(&x->re, slashed, 0, NULL, 0) == 0;
-	}
-	case PS_STATUS: return !strcmp(ctr_status(c), x->value);
-	case PS_EXITED:
-		return !strcmp(ctr_status(c), "exited") && json_integer_value(json_object_get(st, "ExitCode")) == x->code;
-	case PS_ANCESTOR: {
-		const char *img = rec_image(c), *name = json_string_value(json_object_get(c->rec, "ImageName"));
-		if (x->image_id)
-			return img && !strcmp(img, x->image_id);
-		return name && !strcmp(name, x->value);
-	}
-	case PS_LABEL: {
-		json_t *labels = json_object_get(json_object_get(c->rec, "Config"), "Labels");
-		const char *eq = strchr(x->value, '=');
-		_cleanup_free_ char *k = eq ? strndup(x->value, (size_t)(eq - x->value)) : xstrdup(x->value);
-		const char *have = json_string_value(json_object_get(labels, k));
-		return have && (!eq || !strcmp(have, eq + 1));
-	}
-	default: return false;
-	}
-}
-
-static bool ps_filters_match(const struct ps_filters *f, struct ctr *c)
-{
-	for (int k = 0; k < PS_NKEYS; k++) {
-		if (!f->has[k])
-			continue;
-		bool any = false;
-		for (size_t i = 0; i < f->n && !any; i++)
-			any = f->v[i].key == (enum ps_key)k && ps_filter_match(&f->v[i], c);
-		if (!any)
-			return false;
-	}
-	return true;
-}
-
 int cmd_ps(struct hull_globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = { { "all", no_argument, 0, 'a' }, { "quiet", no_argument, 0, 'q' },
@@ -232,7 +102,8 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 					      { "filter", required_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
 					      { 0, 0, 0, 0 } };
 	bool all = false, quiet = false, json_fmt = false, no_trunc = false;
-	struct ps_filters filters = { 0 };
+	struct ctr_filters *filters = ctr_filters_new();
+	struct hull_err *ferr = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "aqf:h", opts, NULL)) != -1) {
@@ -241,15 +112,16 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'n': no_trunc = true; break;
 		case 'f':
-			if (ps_filter_add(&filters, optarg) < 0) {
-				ps_filters_free(&filters);
-				return 125;
+			if (ctr_filters_add(filters, optarg, &ferr) < 0) {
+				ctr_filters_free(filters);
+				hull_err_wrap(&ferr, "ps");
+				return cli_fail(ferr);
 			}
 			break;
 		case 'F':
 			if (strcmp(optarg, "json")) {
 				fprintf(stderr, "hull: ps --format %s: only \"json\" is known\n", optarg);
-				ps_filters_free(&filters);
+				ctr_filters_free(filters);
 				return 125;
 			}
 			json_fmt = true;
@@ -257,28 +129,38 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 		case 'h':
 			printf("Usage: hull ps [-a] [-q] [--no-trunc] [--format json] [-f|--filter KEY=VALUE]...\n"
 			       "  KEY: id (prefix), name (regular expression), status, ancestor (image), label (K or K=V),\n"
-			       "  exited (exit code); AND across keys, OR within one\n");
+			       "  exited (exit code), before/since (container), volume (name or destination), network,\n"
+			       "  publish/expose (PORT[/PROTO] or START-END[/PROTO]); AND across keys, OR within one\n");
+			ctr_filters_free(filters);
 			return 0;
-		default: ps_filters_free(&filters); return 125;
+		default: ctr_filters_free(filters); return 125;
 		}
 	}
 	/* docker: asking for a status lists containers in any state */
-	all |= filters.has[PS_STATUS];
+	all |= ctr_filters_name_status(filters);
 	struct engine e;
 	struct ctr **cs;
 	size_t n;
 	if (open_and_list(g, &e, &cs, &n)) {
-		ps_filters_free(&filters);
+		ctr_filters_free(filters);
 		return 125;
 	}
-	ps_filters_resolve(&filters, e.root);
+	if (ctr_filters_resolve(filters, &e, &ferr) < 0) {
+		for (size_t i = 0; i < n; i++)
+			ctr_free(cs[i]);
+		free(cs);
+		ctr_filters_free(filters);
+		engine_close(&e);
+		hull_err_wrap(&ferr, "ps");
+		return cli_fail(ferr);
+	}
 	json_t *arr = json_array();
 	if (!quiet && !json_fmt)
 		printf("%-12s   %-20s   %-22s   %-16s   %-26s   %-8s   %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
 		       "CREATED", "STATUS", "PORTS", "NAMES");
 	for (size_t i = 0; i < n; i++) {
 		struct ctr *ct = cs[i];
-		if ((all || !strcmp(ctr_status(ct), "running")) && ps_filters_match(&filters, ct)) {
+		if ((all || !strcmp(ctr_status(ct), "running")) && ctr_filters_match(filters, ct)) {
 			_cleanup_free_ char *st = status_text(ct);
 			_cleanup_free_ char *cmd = command_text(ct);
 			const char *img = json_string_value(json_object_get(ct->rec, "ImageName"));
@@ -314,7 +196,7 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 		putchar('\n');
 	}
 	json_decref(arr);
-	ps_filters_free(&filters);
+	ctr_filters_free(filters);
 	engine_close(&e);
 	return 0;
 }
