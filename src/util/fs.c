@@ -234,23 +234,122 @@ DIR *fs_opendir_at(int dirfd, const char *path, struct hull_err **err)
 	return d;
 }
 
+/* A directory being emptied: its own name in its parent, the parent's identity (to check that ".."
+ * leads back to it), and the subdirectories still to remove (its other entries are already gone). */
+struct rm_level {
+	char *name;
+	dev_t parent_dev;
+	ino_t parent_ino;
+	char **subdirs;
+	size_t n_subdirs;
+};
+
+/* One pass over directory fd: unlink every entry that is not a directory, collect the names of those
+ * that are. */
+static int empty_files(int fd, struct rm_level *lv, struct hull_err **err)
+{
+	_cleanup_dir_ DIR *d = fs_opendir_at(fd, ".", err);
+	if (!d)
+		return -1;
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM)
+			return hull_err_sys(err, "unlink %s", de->d_name);
+		lv->subdirs = xrealloc(lv->subdirs, (lv->n_subdirs + 1) * sizeof(char *));
+		lv->subdirs[lv->n_subdirs++] = xstrdup(de->d_name);
+	}
+	return errno ? hull_err_sys(err, "readdir") : 0;
+}
+
+static void rm_level_clear(struct rm_level *lv)
+{
+	free(lv->name);
+	for (size_t i = 0; i < lv->n_subdirs; i++)
+		free(lv->subdirs[i]);
+	free(lv->subdirs);
+}
+
+/* Depth first with one directory fd open whatever the depth: a container's upper dir may nest directories
+ * far deeper than the fd limit (and a DIR per level would cost 32 KiB). Each directory is read once; going
+ * down opens the child, going up opens ".." and checks it is the directory it came from, so a tree changed
+ * under us is an error, never a walk out of it. */
 int fs_rmtree_at(int parentfd, const char *name, struct hull_err **err)
 {
 	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return hull_err_sys(err, "unlink %s", name);
-	_cleanup_dir_ DIR *d = fs_opendir_at(parentfd, name, err);
-	if (!d)
-		return -1;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	int cur = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cur < 0)
+		return errno == ENOENT ? 0 : hull_err_sys(err, "open %s", name);
+	struct rm_level *stack = xcalloc(1, sizeof(*stack));
+	size_t depth = 1; /* stack[depth-1]: the directory cur is open on */
+	int ret = -1;
+	if (empty_files(cur, &stack[0], err) < 0)
+		goto out;
+	while (depth > 0) {
+		struct rm_level *lv = &stack[depth - 1];
+		if (lv->n_subdirs > 0) {
+			char *sub = lv->subdirs[--lv->n_subdirs];
+			struct stat here;
+			int child = openat(cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (child < 0 && errno == ENOENT) {
+				free(sub);
+				continue;
+			}
+			if (child < 0 || fstat(cur, &here) < 0) {
+				hull_err_sys(err, "open %s", sub);
+				free(sub);
+				if (child >= 0)
+					close(child);
+				goto out;
+			}
+			close(cur);
+			cur = child;
+			stack = xrealloc(stack, (depth + 1) * sizeof(*stack));
+			stack[depth++] = (struct rm_level){ .name = sub, .parent_dev = here.st_dev, .parent_ino = here.st_ino };
+			if (empty_files(cur, &stack[depth - 1], err) < 0)
+				goto out;
 			continue;
-		if (fs_rmtree_at(dirfd(d), de->d_name, err) < 0)
-			return hull_err_wrap(err, "%s", name);
+		}
+		if (depth == 1)
+			break;
+		/* empty: up to the parent, and remove it there */
+		struct stat up_st;
+		int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &up_st) < 0 || up_st.st_dev != lv->parent_dev || up_st.st_ino != lv->parent_ino) {
+			if (up >= 0)
+				close(up);
+			hull_err_set(err, ESTALE, "the tree changed while it was removed (at %s)", lv->name);
+			goto out;
+		}
+		close(cur);
+		cur = up;
+		if (unlinkat(cur, lv->name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+			hull_err_sys(err, "rmdir %s", lv->name);
+			goto out;
+		}
+		rm_level_clear(lv);
+		depth--;
 	}
-	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return hull_err_sys(err, "rmdir %s", name);
-	return 0;
+	close(cur);
+	cur = -1;
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		hull_err_sys(err, "rmdir %s", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (cur >= 0)
+		close(cur);
+	while (depth > 0)
+		rm_level_clear(&stack[--depth]);
+	free(stack);
+	if (ret < 0)
+		hull_err_wrap(err, "remove %s", name);
+	return ret;
 }

@@ -274,6 +274,20 @@ def test_trace_reader_gone_mid_run(eng):  # noqa: F811
     assert eng("ps", "-a", "-q").stdout == ""
 
 
+def test_rm_removes_a_tree_deeper_than_the_fd_limit(eng):  # noqa: F811
+    # what a container leaves in its upper dir is hostile too: 1500 nested directories under a 256-fd limit
+    # (a directory fd per level would run out) are removed all the same
+    script = "i=0; while [ $i -lt 1500 ]; do mkdir d; cd d; i=$((i+1)); done; echo deep"
+    argv = ["prlimit", "--nofile=256:256"] + eng.argv("run", "--rm", IMAGE, "sh", "-c", script)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout == "deep\n", p.stderr
+    d = os.path.join(eng.root, "containers")
+    end = time.time() + 20
+    while [n for n in os.listdir(d) if n != ".lock"] and time.time() < end:
+        time.sleep(0.05)
+    assert [n for n in os.listdir(d) if n != ".lock"] == []
+
+
 def test_half_removed_container_is_finished(eng):  # noqa: F811
     # `hull rm` killed after it marked the container "removing": the next command finishes the removal
     cid = eng("create", IMAGE).stdout.strip()

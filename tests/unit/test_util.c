@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,6 +160,55 @@ static void test_write_new(void **state)
 	assert_int_equal(fs_rmtree_at(AT_FDCWD, top, NULL), 0);
 }
 
+/* rm -rf deeper than the fd limit, wide directories, symlinks removed and never followed. */
+static void test_rmtree(void **state)
+{
+	char top[] = "/tmp/hulltest-util-rmtree-XXXXXX", outside[] = "/tmp/hulltest-util-outside-XXXXXX";
+	assert_non_null(mkdtemp(top));
+	assert_non_null(mkdtemp(outside));
+	_cleanup_fd_ int keep_fd = openat(AT_FDCWD, outside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(fs_write_new(keep_fd, "keep", "k", 1, 0644, NULL), 0);
+	_cleanup_fd_ int topfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* a chain 3000 deep, each level with a file and, at the bottom, links out of the tree */
+	int cur = dup(topfd);
+	for (int i = 0; i < 3000; i++) {
+		assert_int_equal(mkdirat(cur, "d", 0755), 0);
+		assert_int_equal(fs_write_new(cur, "f", "x", 1, 0644, NULL), 0);
+		int next = openat(cur, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(next >= 0);
+		close(cur);
+		cur = next;
+	}
+	assert_int_equal(symlinkat(outside, cur, "link-to-dir"), 0);
+	assert_int_equal(symlinkat("/tmp/hulltest-util-outside-nosuch", cur, "dangling"), 0);
+	close(cur);
+	/* a wide level: many files and directories side by side */
+	assert_int_equal(mkdirat(topfd, "wide", 0755), 0);
+	_cleanup_fd_ int wide = openat(topfd, "wide", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char n[32];
+	for (int i = 0; i < 300; i++) {
+		snprintf(n, sizeof(n), "f%d", i);
+		assert_int_equal(fs_write_new(wide, n, "y", 1, 0600, NULL), 0);
+		snprintf(n, sizeof(n), "d%d", i);
+		assert_int_equal(mkdirat(wide, n, 0700), 0);
+	}
+	/* with a fd limit far below the depth */
+	struct rlimit old, low = { .rlim_cur = 64, .rlim_max = 0 };
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	struct hull_err *err = NULL;
+	int r = fs_rmtree_at(AT_FDCWD, top, &err);
+	setrlimit(RLIMIT_NOFILE, &old);
+	if (r < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(access(top, F_OK), -1);
+	assert_int_equal(faccessat(keep_fd, "keep", F_OK, 0), 0); /* the link was removed, not followed */
+	assert_int_equal(fs_rmtree_at(AT_FDCWD, outside, NULL), 0);
+	/* a name that is not there is already removed */
+	assert_int_equal(fs_rmtree_at(AT_FDCWD, top, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_read_in_root),
 		cmocka_unit_test(test_opendir_twice),
 		cmocka_unit_test(test_write_new),
+		cmocka_unit_test(test_rmtree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
