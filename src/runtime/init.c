@@ -295,7 +295,8 @@ _Noreturn void launch_child(struct launch *L, int sock)
 		prctl(PR_SET_DUMPABLE, 0);
 
 	if (L->is_exec) {
-		if (L->exec_ns_flags && setns(L->exec_pidfd, L->exec_ns_flags & ~CLONE_NEWPID) < 0) {
+		int join = L->exec_ns_flags & ~CLONE_NEWPID & (L->exec_user_joined ? ~CLONE_NEWUSER : ~0);
+		if (join && setns(L->exec_pidfd, join) < 0) {
 			hull_err_sys(&err, "join the container's namespaces");
 			child_fail(sock, err);
 		}

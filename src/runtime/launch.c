@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -270,6 +271,16 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 	}
 	_cleanup_fd_ int sock = sp[0];
 	_cleanup_fd_ int own_pidns = -1;
+	/* Rootless exec: joining the container's pid namespace (below) and the others (in the child) needs
+	 * a capability in the user namespace that owns them, which its owner, we, have once inside it; the
+	 * child is born there. This process never goes back (it only waits for the child). */
+	if (L->is_exec && geteuid() != 0 && (L->exec_ns_flags & CLONE_NEWUSER)) {
+		if (setns(L->exec_pidfd, CLONE_NEWUSER) < 0) {
+			close(sp[1]);
+			return hull_err_sys(err, "join the container's user namespace");
+		}
+		L->exec_user_joined = true;
+	}
 	int pid_target = L->is_exec ? ((L->exec_ns_flags & CLONE_NEWPID) ? L->exec_pidfd : -1)
 				    : (L->plan.join_pid ? L->plan.joins[L->plan.pid_join_index].fd : -1);
 	if (pid_target >= 0) {
@@ -286,13 +297,23 @@ int launch_spawn(struct launch *L, struct hull_err **err)
 	bool into_cgroup = false;
 	pid_t parent = getpid();
 	(void)parent;
+	/* Rootless: the maps of the child's new user namespace are written by us, an unprivileged user, into
+	 * its /proc/<pid>/{setgroups,uid_map,gid_map}, which belong to root while it is non-dumpable. So it
+	 * is born dumpable (our own flag for the instant of the clone; the child drops its own once its maps
+	 * are in, as it does for any user namespace), as runc does. */
+	bool unprivileged_maps = geteuid() != 0 && L->plan.new_userns && !L->is_exec;
+	if (unprivileged_maps)
+		prctl(PR_SET_DUMPABLE, 1);
 	pid_t pid = do_clone3(L, &pidfd, &into_cgroup, err);
 	if (pid == 0) {
 		close(sp[0]);
 		launch_child(L, sp[1]);
 	}
+	if (unprivileged_maps)
+		prctl(PR_SET_DUMPABLE, 0);
 	close(sp[1]);
-	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+	/* (not possible once in a user namespace of our own, nor needed: that process only waits now) */
+	if (own_pidns >= 0 && !L->exec_user_joined && setns(own_pidns, CLONE_NEWPID) < 0)
 		log_warn("restore pid namespace for children: %m");
 	close_joins(L);
 	if (pid < 0)

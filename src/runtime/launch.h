@@ -27,6 +27,7 @@ struct launch {
 	bool is_exec;
 	int exec_pidfd;                   /* exec: pidfd of the container's init */
 	int exec_ns_flags;                /* exec: CLONE_NEW* to join through exec_pidfd */
+	bool exec_user_joined;            /* exec: the parent joined the user namespace already (rootless) */
 	int exec_root_fd;                 /* exec: the init's root when its mount namespace is ours, else -1 */
 	struct cgroup *cg;                /* NULL: stay in the caller's cgroup */
 	const struct seccomp_prog *seccomp;

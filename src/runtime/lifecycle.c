@@ -117,6 +117,16 @@ int check_selinux(const char *label, const char *what, struct hull_err **err)
 	return rt_err(err, ENOTSUP, "%s: \"%s\": applying SELinux labels is not implemented", what, label);
 }
 
+/* runc's rootless rule: a container run by a non-root user goes without a cgroup when it may not make one
+ * (no delegated subtree) and its config asks for no limit; limits asked for and not applied would be a
+ * silent lie, so then the error stands. */
+static bool rootless_without_cgroup(const struct spec *spec, const struct hull_err *cgerr)
+{
+	if (geteuid() == 0 || !cgerr || spec->linux_->has_resources)
+		return false;
+	return cgerr->errnum == EACCES || cgerr->errnum == EPERM || cgerr->errnum == EROFS;
+}
+
 /* linux.mountLabel only names the SELinux context of the container's files: on a host without SELinux no
  * policy reads file labels, so nothing is lost by not applying it (crun ignores it too; engines such as
  * podman fill it in whenever they can). A process label is different — it is confinement, refused above. */
@@ -361,13 +371,23 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	st->creating = true;
 	if (container_state_save(c, err) < 0)
 		goto out;
-	if (!(rb.cg = cgroup_open(NULL, cg_path, true, err)))
+	struct hull_err *cgerr = NULL;
+	if ((rb.cg = cgroup_open(NULL, cg_path, true, &cgerr))) {
+		rb.cg_made = true;
+		if (cgroup_apply(rb.cg, spec->linux_->has_resources ? &spec->linux_->resources : NULL, false, err) < 0)
+			goto out;
+		L.cg = rb.cg;
+		trace_end(t, "cgroup %s", cg_path);
+	} else if (rootless_without_cgroup(spec, cgerr)) {
+		log_debug("rootless: no cgroup (%s)", cgerr->msg);
+		hull_err_free(cgerr);
+		free(st->cgroup_path); /* none: delete, ps, pause… know there is none */
+		st->cgroup_path = NULL;
+		trace_end(t, "cgroup: none (rootless, none delegated)");
+	} else {
+		hull_err_pass(err, &cgerr);
 		goto out;
-	rb.cg_made = true;
-	if (cgroup_apply(rb.cg, spec->linux_->has_resources ? &spec->linux_->resources : NULL, false, err) < 0)
-		goto out;
-	L.cg = rb.cg;
-	trace_end(t, "cgroup %s", cg_path);
+	}
 
 	if (spec->linux_->seccomp) {
 		t = trace_begin();

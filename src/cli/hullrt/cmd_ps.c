@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,10 @@ int cmd_ps(struct hullrt_globals *g, int argc, char **argv)
 			return cli_fail(g, err);
 		}
 		cgroup_free(cg);
+	} else if (ct->st.pid > 0 && kill(ct->st.pid, 0) == 0) {
+		/* no cgroup (rootless): the init is the process known to be the container's */
+		pids = xmalloc(sizeof(*pids));
+		pids[n++] = ct->st.pid;
 	}
 	if (!strcmp(format, "json")) {
 		if (argc - optind > 1) {

@@ -2,6 +2,8 @@
 #include "cli/hullrt/cli.h"
 #include "util/log.h"
 #include "runtime/selfseal.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,7 +30,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "   %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nGlobal options:\n"
-		     "   --root value        root directory for storage of container state (default: \"/run/hull\")\n"
+		     "   --root value        root directory for storage of container state (default: \"/run/hull\";\n"
+		     "                       run by a user other than root: \"$XDG_RUNTIME_DIR/hull\" when it is set)\n"
 		     "   --log value         set the log file to write hullrt logs to (default: stderr)\n"
 		     "   --log-format value  set the log format ('text' (default), or 'json')\n"
 		     "   --debug             enable debug logging\n"
@@ -52,7 +55,12 @@ int cli_fail(struct hullrt_globals *g, struct hull_err *err)
 
 int main(int argc, char **argv)
 {
-	struct hullrt_globals g = { .root = "/run/hull", .log_format = "text", .argv0 = argv[0] };
+	struct hullrt_globals g = { .root = HULL_STATE_ROOT_DEFAULT, .log_format = "text", .argv0 = argv[0] };
+	/* rootless, as runc: the state lives in the user's runtime dir when there is one */
+	_cleanup_free_ char *user_root = NULL;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (geteuid() != 0 && xdg && xdg[0] == '/')
+		g.root = user_root = xasprintf("%s/hull", xdg);
 	struct hull_err *serr = NULL;
 	if (selfseal_startup(&serr) < 0) {
 		fprintf(stderr, "hullrt: %s\n", serr->msg);
