@@ -129,6 +129,10 @@ def test_rootless_lifecycle_exec_ps_and_no_cgroup(rl):
         time.sleep(0.05)
     rl.rt("delete", cid)
     assert not os.path.exists(os.path.join(rl.xdg, "hull", cid))
+    # the init is gone (a zombie for as long as its reaper, the sandbox's pid 1, takes to wait for it)
+    end = time.time() + 10
+    while os.path.exists("/proc/%d" % pid) and time.time() < end:
+        time.sleep(0.05)
     assert not os.path.exists("/proc/%d" % pid)
 
 
