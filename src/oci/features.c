@@ -66,7 +66,7 @@ char *oci_features_json(const char *runtime_version)
 	 * rdma.max; systemd cgroup managers are not implemented (no systemd here), nor RDT, AppArmor and
 	 * SELinux (absent from this machine). */
 	json_t *linux_ = json_pack(
-		"{so so s{sbsbsbsbsb} so s{sb} s{sb} s{sbsbsb} s{s{sb}}}",
+		"{so so s{sbsbsbsbsb} so s{sb} s{sb} s{sbsbsb} s{s{sb}} s{sb}}",
 		"namespaces", strs(spec_ns_type_names, NS_TYPE_COUNT, true),
 		"capabilities", strs(oci_capabilities, OCI_CAP_LAST + 1, false),
 		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1,
@@ -74,7 +74,8 @@ char *oci_features_json(const char *runtime_version)
 		"apparmor", "enabled", 0,
 		"selinux", "enabled", 0,
 		"intelRdt", "enabled", 0, "schemata", 0, "monitoring", 0,
-		"mountExtensions", "idmap", "enabled", 1);
+		"mountExtensions", "idmap", "enabled", 1,
+		"netDevices", "enabled", 1);
 	json_t *doc = json_pack("{ss ss so so so s{ssss}}",
 				"ociVersionMin", OCI_VERSION_MIN, "ociVersionMax", OCI_VERSION_MAX,
 				"hooks", strs(spec_hook_kind_names, HOOK_KIND_COUNT, false),

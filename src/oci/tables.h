@@ -14,7 +14,7 @@
 /* Lowest and highest ociVersion we accept (major must be 1; minor up to the max's). */
 #define OCI_VERSION_MIN "1.0.0"
 #define OCI_VERSION_MAX "1.2.1"
-/* The 1.3 line: accepted too, since its fields we know are settled (netDevices etc. are ignored). */
+/* The 1.3 line: accepted too, for its fields that are settled (netDevices among them: src/runtime/netdev.c). */
 #define OCI_VERSION_MAX_MINOR 3
 
 struct oci_name_value { const char *name; long value; };

@@ -6,6 +6,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/netdev.h"
 #include "runtime/plan.h"
 #include "runtime/seccomp.h"
 #include "runtime/selfseal.h"
@@ -278,6 +279,11 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	if (check_selinux(spec->process->selinux_label, "config.json: process.selinuxLabel", err) < 0 ||
 	    check_mount_label(spec->linux_->mount_label, err) < 0)
 		goto out;
+	if (spec->linux_->n_net_devices && !spec_find_namespace(spec, NS_NETWORK)) {
+		rt_err(err, EINVAL, "config.json: linux.netDevices: the container shares the runtime's network "
+				    "namespace: there is nowhere to move them");
+		goto out;
+	}
 	if (!(rootfs = resolve_rootfs(bundle, spec, err)))
 		goto out;
 	L.rootfs = rootfs;
@@ -417,6 +423,17 @@ int container_create(const struct create_opts *o, pid_t *pid_out, int *pidfd_out
 	rb.pid = L.pid;
 	st->pid = L.pid;
 	st->pid_start = proc_pid_starttime(L.pid);
+	if (spec->linux_->n_net_devices) {
+		/* the init waits for start: its network namespace exists, whichever way it was made */
+		_cleanup_free_ char *ns = xasprintf("/proc/%d/ns/net", (int)L.pid);
+		_cleanup_fd_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0) {
+			hull_err_sys(err, "open %s", ns);
+			goto out;
+		}
+		if (netdev_move_all(spec->linux_->net_devices, spec->linux_->n_net_devices, nsfd, err) < 0)
+			goto out;
+	}
 	if (console_peer >= 0) {
 		int m = console_recv_master(console_peer, NULL, 0, err);
 		if (m < 0)
