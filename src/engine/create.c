@@ -1,6 +1,7 @@
 /* create.c — `hull create`: the image's config merged with the flags into a container record, the
  * container's dirs (overlay upper/work, rootfs mount point) and its /etc/hostname, hosts, resolv.conf. */
 #include "engine/internal.h"
+#include "engine/health.h"
 #include "image/image.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -548,6 +549,14 @@ static int build_record(struct ctr *c, const struct run_opts *o, struct image_in
 	}
 	json_object_set_new(cfg, "StopSignal", json_string(sig ? sig : "SIGTERM"));
 	json_object_set_new(cfg, "StopTimeout", json_integer(o->stop_timeout >= 0 ? o->stop_timeout : 10));
+	struct hull_err *herr = NULL;
+	json_t *health = health_config(json_object_get(ic, "Healthcheck"), o, &herr);
+	if (herr) {
+		json_decref(imgcfg_all);
+		return hull_err_pass(err, &herr);
+	}
+	if (health)
+		json_object_set_new(cfg, "Healthcheck", health);
 
 	json_t *hc = rec_obj(r, "HostConfig");
 	int rc = hostconfig(o, hc, err);

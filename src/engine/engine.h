@@ -64,6 +64,12 @@ struct run_opts {
 	const char *stop_signal;
 	int stop_timeout;                 /* -1: unset (10 s) */
 	const char *runtime;              /* path of an OCI runtime binary, NULL: the built-in library */
+	/* --health-cmd, --health-interval/-timeout/-start-period (ns; -1: unset), --health-retries (-1:
+	 * unset), --no-healthcheck (src/engine/health.h) */
+	const char *health_cmd;
+	int64_t health_interval, health_timeout, health_start_period;
+	int health_retries;
+	bool no_healthcheck;
 };
 
 /* The container record. */

@@ -11,9 +11,9 @@
 #include <string.h>
 
 enum key { K_ID, K_NAME, K_STATUS, K_ANCESTOR, K_LABEL, K_EXITED, K_BEFORE, K_SINCE, K_VOLUME, K_NETWORK,
-	   K_PUBLISH, K_EXPOSE, K_COUNT };
+	   K_PUBLISH, K_EXPOSE, K_HEALTH, K_COUNT };
 static const char *const key_names[K_COUNT] = { "id", "name", "status", "ancestor", "label", "exited", "before",
-						"since", "volume", "network", "publish", "expose" };
+						"since", "volume", "network", "publish", "expose", "health" };
 static const char *const states[] = { "created", "restarting", "running", "removing", "paused", "exited", "dead" };
 
 struct filter {
@@ -62,7 +62,7 @@ int ctr_filters_add(struct ctr_filters *f, const char *arg, struct hull_err **er
 		k++;
 	if (!eq || k == K_COUNT)
 		return hull_err_set(err, EINVAL, "--filter %s: want KEY=VALUE with KEY one of id, name, status, ancestor, "
-						 "label, exited, before, since, volume, network, publish, expose", arg);
+						 "label, exited, before, since, volume, network, publish, expose, health", arg);
 	struct filter x = { .key = (enum key)k, .value = xstrdup(eq + 1) };
 	const char *v = x.value;
 	bool ok = *v != 0;
@@ -71,6 +71,8 @@ int ctr_filters_add(struct ctr_filters *f, const char *arg, struct hull_err **er
 		ok = false;
 		for (size_t i = 0; i < sizeof(states) / sizeof(*states); i++)
 			ok |= !strcmp(states[i], v);
+	} else if (k == K_HEALTH) {
+		ok = !strcmp(v, "starting") || !strcmp(v, "healthy") || !strcmp(v, "unhealthy") || !strcmp(v, "none");
 	} else if (k == K_EXITED) {
 		char *end;
 		x.code = (int)strtol(v, &end, 10);
@@ -213,6 +215,12 @@ static bool match_one(const struct filter *x, struct ctr *c)
 	case K_NETWORK: return on_network(x, c);
 	case K_PUBLISH: return publishes(x, c);
 	case K_EXPOSE: return exposes(x, c);
+	case K_HEALTH: {
+		/* "none": no healthcheck, or not running one now (docker) */
+		const char *h = json_string_value(json_object_get(json_object_get(st, "Health"), "Status"));
+		bool running = !strcmp(ctr_status(c), "running");
+		return !strcmp(x->value, "none") ? !h || !running : h && running && !strcmp(h, x->value);
+	}
 	default: return false;
 	}
 }

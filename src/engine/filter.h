@@ -5,7 +5,7 @@
  * a name or id resolves to now), label (K or K=V), exited (an exit code), before/since (a container's name
  * or id: created before/after it), volume (a volume name or a mount destination), network (a network's
  * name), publish/expose (PORT[/PROTO] or START-END[/PROTO], tcp by default: a container port published, or
- * exposed). Reads records only (and the image store / another container's record to resolve a value);
+ * exposed), health (starting, healthy, unhealthy, none). Reads records only (and the image store / another container's record to resolve a value);
  * never prints, never changes anything.
  */
 #ifndef HULL_ENGINE_FILTER_H

@@ -8,6 +8,7 @@
  * failed to start, "X <exit code>" exited (after the output was drained). It holds the container's lock
  * (inherited from the client) for its whole life. */
 #include "engine/internal.h"
+#include "engine/health.h"
 #include "runtime/lifecycle.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -290,6 +291,12 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	record_state(c, "running", pid, 0, NULL, true);
 	say("S %d", (int)pid);
 	trace_end(t, "record running, tell the client");
+	struct health health;
+	if (health_start(&health, c, &err) < 0) {
+		log_error("%s", err->msg); /* the container runs all the same, as docker's would */
+		hull_err_free(err);
+		err = NULL;
+	}
 	/* from here on errors go to the log file's neighbour, not to a terminal */
 	dup2(devnull, 1);
 	dup2(devnull, 2);
@@ -301,16 +308,18 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 	int status = 0;
 	struct timespec drain_deadline = { 0 };
 	while (!exited || so.fd >= 0 || se.fd >= 0) {
-		struct pollfd p[6] = {
+		struct pollfd p[9] = {
 			{ .fd = so.fd, .events = POLLIN }, { .fd = se.fd, .events = POLLIN },
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN }, { .fd = sigfd, .events = POLLIN },
 			{ .fd = forward_stdin && attach_in >= 0 && in_w >= 0 ? attach_in : -1, .events = POLLIN },
 			{ .fd = client_fd, .events = POLLIN },
 		};
+		health_poll_fds(&health, &p[6]);
 		int timeout = exited ? 100 : -1;
-		int n = poll(p, 6, timeout);
+		int n = poll(p, 9, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
+		health_handle(&health, c, &p[6]);
 		if (p[0].revents && !stream_pump(&so, &lw))
 			so.fd = -1;
 		if (p[1].revents && !stream_pump(&se, &lw))
@@ -350,6 +359,7 @@ void engine_monitor_main(struct engine *e, struct ctr *c, int sfd, int attach_in
 			if (pidfd >= 0 && waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) == 0)
 				status = si.si_code == CLD_EXITED ? si.si_status << 8 : si.si_status;
 			exited = true;
+			health_stop(&health);
 			trace_end(trace_begin(), "container exited (status 0x%x)", status);
 			clock_gettime(CLOCK_MONOTONIC, &drain_deadline);
 			drain_deadline.tv_sec += 2;

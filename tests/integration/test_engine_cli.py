@@ -131,6 +131,63 @@ def test_ps_filter_order_volumes_networks_ports(eng):  # noqa: F811
     assert r.returncode == 125 and "before=hulltest-nosuch" in r.stderr and "no such container" in r.stderr, r.stderr
 
 
+def health(eng, cid):  # noqa: F811
+    return eng.inspect(cid)["State"].get("Health") or {}
+
+
+def wait_health(eng, cid, status, timeout=15):  # noqa: F811
+    end = time.time() + timeout
+    while health(eng, cid).get("Status") != status and time.time() < end:
+        time.sleep(0.05)
+    return health(eng, cid)
+
+
+def test_healthcheck_from_flags(eng):  # noqa: F811
+    cid = eng("run", "-d", "--health-cmd", "test -f /tmp/ok && echo fine", "--health-interval", "100ms",
+              "--health-retries", "2", IMAGE, "sleep", "60").stdout.strip()
+    eng.ids.add(cid)
+    hc = eng.inspect(cid)["Config"]["Healthcheck"]
+    assert hc["Test"] == ["CMD-SHELL", "test -f /tmp/ok && echo fine"] and hc["Interval"] == 100000000
+    h = wait_health(eng, cid, "unhealthy")
+    assert h["Status"] == "unhealthy" and h["FailingStreak"] >= 2 and h["Log"][-1]["ExitCode"] == 1, h
+    assert "(unhealthy)" in eng("ps").stdout
+    assert ps_ids(eng, "-f", "health=unhealthy") == {cid}
+    eng("exec", cid, "touch", "/tmp/ok")
+    h = wait_health(eng, cid, "healthy")
+    assert h["Status"] == "healthy" and h["FailingStreak"] == 0 and h["Log"][-1]["Output"] == "fine\n", h
+    assert len(h["Log"]) <= 5  # docker keeps the last five
+    assert ps_ids(eng, "-f", "health=healthy") == {cid} and ps_ids(eng, "-f", "health=unhealthy") == set()
+    # a check that runs out of time fails as docker's: exit -1, and its process in the container is stopped
+    slow = eng("run", "-d", "--health-cmd", "sleep 30", "--health-interval", "2s", "--health-timeout", "300ms",
+               "--health-retries", "1", IMAGE, "sleep", "60").stdout.strip()
+    eng.ids.add(slow)
+    h = wait_health(eng, slow, "unhealthy")
+    assert h["Log"][0]["ExitCode"] == -1 and h["Log"][0]["Output"] == "Health check exceeded timeout (300ms)", h
+    end = time.time() + 5
+    while "sleep 30" in eng("exec", slow, "ps").stdout and time.time() < end:
+        time.sleep(0.1)
+    assert "sleep 30" not in eng("exec", slow, "ps").stdout
+    eng("rm", "-f", cid, slow)
+
+
+def test_healthcheck_from_the_image_and_turned_off(eng, tmp_path):  # noqa: F811
+    tar = str(tmp_path / "healthy.tar")
+    EI.docker_archive(tar, "hulltest/healthy:1", {"Cmd": ["sleep", "60"], "Healthcheck": {
+        "Test": ["CMD", "/bin/true"], "Interval": 100000000, "Retries": 3}})
+    eng("load", "-i", tar)
+    cid = eng("run", "-d", "hulltest/healthy:1").stdout.strip()
+    off = eng("run", "-d", "--no-healthcheck", "hulltest/healthy:1").stdout.strip()
+    eng.ids.update((cid, off))
+    assert wait_health(eng, cid, "healthy")["Status"] == "healthy"
+    assert "Healthcheck" not in eng.inspect(off)["Config"] and health(eng, off) == {}
+    assert ps_ids(eng, "-f", "health=none", "-f", "name=" + eng.inspect(off)["Name"].lstrip("/")) == {off}
+    for args, msg in ((["--health-interval", "5"], "--health-interval 5: want a duration"),
+                      (["--health-retries", "x"], "--health-retries x: want a count")):
+        r = eng("create", *args, IMAGE, check=False)
+        assert r.returncode == 125 and msg in r.stderr, r.stderr
+    eng("rm", "-f", cid, off)
+
+
 def test_labels_from_flags_files_and_the_image(eng, tmp_path):  # noqa: F811
     labeled = str(tmp_path / "labeled.tar")
     EI.docker_archive(labeled, "hulltest/labeled:2", {"Cmd": ["true"], "Labels": {"tier": "front", "team": "x"}})

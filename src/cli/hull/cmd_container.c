@@ -70,6 +70,9 @@ static char *status_text(struct ctr *c)
 	char ago[64];
 	if (!strcmp(s, "running")) {
 		human_ago(ago, sizeof(ago), parse_time(json_string_value(json_object_get(st, "StartedAt"))));
+		const char *health = json_string_value(json_object_get(json_object_get(st, "Health"), "Status"));
+		if (health)
+			return xasprintf("Up %s (%s%s)", ago, strcmp(health, "starting") ? "" : "health: ", health);
 		return xasprintf("Up %s", ago);
 	}
 	if (!strcmp(s, "exited")) {
@@ -130,7 +133,8 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 			printf("Usage: hull ps [-a] [-q] [--no-trunc] [--format json] [-f|--filter KEY=VALUE]...\n"
 			       "  KEY: id (prefix), name (regular expression), status, ancestor (image), label (K or K=V),\n"
 			       "  exited (exit code), before/since (container), volume (name or destination), network,\n"
-			       "  publish/expose (PORT[/PROTO] or START-END[/PROTO]); AND across keys, OR within one\n");
+			       "  publish/expose (PORT[/PROTO] or START-END[/PROTO]), health (starting, healthy,\n"
+			       "  unhealthy, none); AND across keys, OR within one\n");
 			ctr_filters_free(filters);
 			return 0;
 		default: ctr_filters_free(filters); return 125;

@@ -1,6 +1,7 @@
 /* cmd_run.c — hull create, run, start: docker's flags parsed into struct run_opts, then the engine. */
 #include "cli/hull/cli.h"
 #include "engine/engine.h"
+#include "engine/health.h"
 #include "image/image.h"
 #include "image/store.h"
 #include "image/transfer.h"
@@ -17,6 +18,7 @@ enum {
 	O_RM = 256, O_NAME, O_ENV_FILE, O_ENTRYPOINT, O_MOUNT, O_TMPFS, O_READ_ONLY, O_MEMORY_SWAP, O_CPUS,
 	O_CPUSET, O_PIDS, O_ULIMIT, O_INIT, O_NETWORK, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_RUNTIME, O_PRIVILEGED,
 	O_CAP_ADD, O_CAP_DROP, O_SECOPT, O_LOG_OPT, O_SIG_PROXY, O_NETFLAG, O_PULL, O_LABEL_FILE,
+	O_HEALTH_CMD, O_HEALTH_INTERVAL, O_HEALTH_TIMEOUT, O_HEALTH_START, O_HEALTH_RETRIES, O_NO_HEALTH,
 };
 
 static const struct option run_options[] = {
@@ -39,6 +41,10 @@ static const struct option run_options[] = {
 	{ "log-opt", required_argument, 0, O_LOG_OPT }, { "sig-proxy", required_argument, 0, O_SIG_PROXY },
 	{ "pull", required_argument, 0, O_PULL }, { "label", required_argument, 0, 'l' },
 	{ "label-file", required_argument, 0, O_LABEL_FILE },
+	{ "health-cmd", required_argument, 0, O_HEALTH_CMD }, { "health-interval", required_argument, 0, O_HEALTH_INTERVAL },
+	{ "health-timeout", required_argument, 0, O_HEALTH_TIMEOUT },
+	{ "health-start-period", required_argument, 0, O_HEALTH_START },
+	{ "health-retries", required_argument, 0, O_HEALTH_RETRIES }, { "no-healthcheck", no_argument, 0, O_NO_HEALTH },
 	{ "publish", required_argument, 0, 'p' }, { "publish-all", no_argument, 0, 'P' },
 	/* handed to net_config_flag by name (src/net) */
 	{ "ip", required_argument, 0, O_NETFLAG }, { "dns", required_argument, 0, O_NETFLAG },
@@ -56,6 +62,8 @@ static void run_usage(const char *cmd, FILE *out)
 		     "  -t, --tty               allocate a terminal\n"
 		     "      --name NAME         -e, --env K=V   --env-file FILE   -w, --workdir DIR   -u, --user U[:G]\n"
 		     "      --entrypoint CMD    -h, --hostname NAME   -l, --label K[=V]   --label-file FILE\n"
+		     "      --health-cmd CMD    --health-interval D   --health-timeout D   --health-start-period D\n"
+		     "      --health-retries N  --no-healthcheck\n"
 		     "  -v, --volume SRC:DST[:ro]   --mount type=bind|volume|tmpfs,...   --tmpfs DST[:OPTS]   --read-only\n"
 		     "  -m, --memory N[kmg]     --memory-swap N|-1   --cpus N   -c, --cpu-shares N   --cpuset-cpus LIST\n"
 		     "      --pids-limit N      --ulimit NAME=SOFT[:HARD]   --init\n"
@@ -108,6 +116,8 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 	*pull = "missing";
 	memset(o, 0, sizeof(*o));
 	o->stop_timeout = -1;
+	o->health_interval = o->health_timeout = o->health_start_period = -1;
+	o->health_retries = -1;
 	*sig_proxy = true;
 	int c;
 	optind = 1;
@@ -123,6 +133,25 @@ static int parse_run(const char *cmd, int argc, char **argv, struct run_opts *o,
 		case 'e': strv_push(&o->env, optarg); break;
 		case O_ENV_FILE: strv_push(&o->env_files, optarg); break;
 		case 'l': strv_push(&o->labels, optarg); break;
+		case O_HEALTH_CMD: o->health_cmd = optarg; break;
+		case O_NO_HEALTH: o->no_healthcheck = true; break;
+		case O_HEALTH_INTERVAL: case O_HEALTH_TIMEOUT: case O_HEALTH_START: {
+			int64_t *dst = c == O_HEALTH_INTERVAL ? &o->health_interval
+				     : c == O_HEALTH_TIMEOUT ? &o->health_timeout : &o->health_start_period;
+			if (health_parse_duration(optarg, dst) < 0) {
+				fprintf(stderr, "hull: --%s %s: want a duration (e.g. 30s, 1m30s, 500ms)\n",
+					run_options[li].name, optarg);
+				return 125;
+			}
+			break;
+		}
+		case O_HEALTH_RETRIES:
+			o->health_retries = (int)strtol(optarg, &end, 10);
+			if (*end || o->health_retries < 0) {
+				fprintf(stderr, "hull: --health-retries %s: want a count\n", optarg);
+				return 125;
+			}
+			break;
 		case O_LABEL_FILE: strv_push(&o->label_files, optarg); break;
 		case 'w': o->workdir = optarg; break;
 		case 'u': o->user = optarg; break;
