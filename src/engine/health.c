@@ -169,7 +169,7 @@ static void run_check(struct health *h, struct ctr *c)
 	h->check_start = engine_now();
 	pid_t pid = fork();
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		dup2(devnull, 0);
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
