@@ -164,6 +164,20 @@ def test_net_run_none_records_nothing_and_cannot_connect(renv):
     assert_clean(renv)
 
 
+def test_net_run_port_command(renv):
+    # docker port: every binding, or the host address of one container port (tcp unless said)
+    renv.hull("run", "-d", "--name", "pp", "--network", "bridge", "-p", "18088:80", "-p", "127.0.0.1:18089:81/udp",
+              IMAGE, "sleep", "30")
+    out = renv.hull("port", "pp").stdout.splitlines()
+    assert "80/tcp -> 0.0.0.0:18088" in out and "81/udp -> 127.0.0.1:18089" in out, out
+    assert renv.hull("port", "pp", "80").stdout == "0.0.0.0:18088\n"
+    assert renv.hull("port", "pp", "81/udp").stdout == "127.0.0.1:18089\n"
+    r = renv.hull("port", "pp", "90", check=False)
+    assert r.returncode == 1 and "no public port '90/tcp' published for pp" in r.stderr, r.stderr
+    renv.hull("rm", "-f", "pp")
+    assert_clean(renv)
+
+
 def test_net_run_monitor_killed_later_command_cleans(renv):
     renv.hull("run", "-d", "--name", "k9", "--network", "bridge", "-p", "8080:80", IMAGE, "sleep", "60")
     pid = json.loads(renv.hull("inspect", "k9").stdout)[0]["State"]["Pid"]

@@ -358,6 +358,55 @@ int cmd_top(struct hull_globals *g, int argc, char **argv)
 	return each(g, argc, argv, 1, do_top, NULL, false);
 }
 
+/* docker port: "80/tcp -> 0.0.0.0:8080" for every binding, or the addresses of one PRIVATE_PORT[/PROTO]. */
+int cmd_port(struct hull_globals *g, int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "Usage: hull port CONTAINER [PRIVATE_PORT[/PROTO]]\n");
+		return 125;
+	}
+	struct engine e;
+	if (open_engine(g, &e))
+		return 125;
+	struct hull_err *err = NULL;
+	_cleanup_ctr_ struct ctr *c = ctr_find(&e, argv[1], &err);
+	if (!c) {
+		engine_close(&e);
+		return fail(err);
+	}
+	_cleanup_free_ char *want = argc == 3 ? (strchr(argv[2], '/') ? xstrdup(argv[2]) : xasprintf("%s/tcp", argv[2]))
+					      : NULL;
+	json_t *settings = net_settings(e.root, c->id);
+	json_t *ports = json_object_get(settings, "Ports");
+	const char *key;
+	json_t *bindings;
+	bool found = false;
+	json_object_foreach(ports, key, bindings) {
+		if (want && strcmp(key, want))
+			continue;
+		size_t i;
+		json_t *b;
+		json_array_foreach(bindings, i, b) {
+			const char *ip = json_string_value(json_object_get(b, "HostIp"));
+			const char *port = json_string_value(json_object_get(b, "HostPort"));
+			if (!port)
+				continue;
+			found = true;
+			if (want)
+				printf("%s:%s\n", ip && *ip ? ip : "0.0.0.0", port);
+			else
+				printf("%s -> %s:%s\n", key, ip && *ip ? ip : "0.0.0.0", port);
+		}
+	}
+	json_decref(settings);
+	engine_close(&e);
+	if (want && !found) {
+		fprintf(stderr, "hull: no public port '%s' published for %s\n", want, argv[1]);
+		return 1;
+	}
+	return 0;
+}
+
 static int container_prune(struct hull_globals *g)
 {
 	struct engine e;
