@@ -122,6 +122,10 @@ struct attach {
 int engine_start(struct engine *e, struct ctr *c, const struct attach *a, int *exit_code, struct hull_err **err);
 /* Signal the container's init (sig 0: the container's stop signal). */
 int engine_kill(struct ctr *c, int sig, struct hull_err **err);
+/* pause/unpause: freeze or thaw every process of a running container (its cgroup's freezer). */
+int engine_pause(struct ctr *c, bool pause, struct hull_err **err);
+/* Running and frozen (read from the kernel, not the record: whoever froze it). */
+bool engine_paused(const struct ctr *c);
 /* Stop signal, then SIGKILL after timeout seconds (-1: the container's own, default 10). Waits for the
  * monitor to record the exit. A container that is not running is not an error. */
 int engine_stop(struct ctr *c, int timeout, struct hull_err **err);

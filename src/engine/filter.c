@@ -192,7 +192,13 @@ static bool match_one(const struct filter *x, struct ctr *c)
 		_cleanup_free_ char *slashed = xasprintf("/%s", ctr_name(c)); /* docker's names start with / */
 		return regexec(&x->re, slashed, 0, NULL, 0) == 0;
 	}
-	case K_STATUS: return !strcmp(ctr_status(c), x->value);
+	case K_STATUS: {
+		/* a frozen container is "paused", not "running" (docker) */
+		const char *status = ctr_status(c);
+		if (!strcmp(status, "running") && engine_paused(c))
+			status = "paused";
+		return !strcmp(status, x->value);
+	}
 	case K_EXITED:
 		return !strcmp(ctr_status(c), "exited") && json_integer_value(json_object_get(st, "ExitCode")) == x->code;
 	case K_ANCESTOR: {

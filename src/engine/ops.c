@@ -1,5 +1,6 @@
 /* ops.c — start (the client side: fork the monitor, attach), kill, stop, remove, wait, exec. */
 #include "engine/internal.h"
+#include "cgroup/cgroup.h"
 #include "oci/spec.h"
 #include "runtime/lifecycle.h"
 #include "runtime/selfseal.h"
@@ -81,17 +82,63 @@ static int read_line(int fd, char *buf, size_t cap)
 	return (int)n;
 }
 
+static bool monitor_alive(struct ctr *c);
+
+/* The container's cgroup, frozen by `pause` (whichever runtime froze it: hull gives every runtime the
+ * cgroup /hull/<id>). */
+static struct cgroup *ctr_cgroup(const struct ctr *c)
+{
+	_cleanup_free_ char *path = xasprintf(ENGINE_CGROUP_PARENT "/%s", c->id);
+	return cgroup_open(NULL, path, false, NULL);
+}
+
+bool engine_paused(const struct ctr *c)
+{
+	if (strcmp(ctr_status(c), "running"))
+		return false;
+	struct cgroup *cg = ctr_cgroup(c);
+	bool frozen = cg && cgroup_exists(cg) && cgroup_is_frozen(cg) > 0;
+	cgroup_free(cg);
+	return frozen;
+}
+
+int engine_pause(struct ctr *c, bool pause, struct hull_err **err)
+{
+	if (!monitor_alive(c) || strcmp(ctr_status(c), "running"))
+		return engine_err(err, EINVAL, "container %s is not running", ctr_name(c));
+	if (engine_paused(c) == pause)
+		return engine_err(err, EINVAL, "container %s is %s", ctr_name(c), pause ? "already paused" : "not paused");
+	const char *rt = ctr_runtime(c);
+	if (rt) {
+		char *argv[] = { (char *)rt, "--root", c->e->runtime_root, pause ? "pause" : "resume", c->id, NULL };
+		return extrt_run(rt, c->e->runtime_root, argv, err);
+	}
+	return container_set_frozen(c->e->runtime_root, c->id, pause, err);
+}
+
 int engine_runtime_kill(struct ctr *c, int sig, bool all, struct hull_err **err)
 {
 	const char *rt = ctr_runtime(c);
+	bool paused = sig == SIGKILL && engine_paused(c);
+	int r;
 	if (rt) {
 		char sigs[16];
 		snprintf(sigs, sizeof(sigs), "%d", sig);
 		char *argv[] = { (char *)rt, "--root", c->e->runtime_root, "kill", all ? "--all" : c->id,
 				 all ? c->id : sigs, all ? sigs : NULL, NULL };
-		return extrt_run(rt, c->e->runtime_root, argv, err);
+		r = extrt_run(rt, c->e->runtime_root, argv, err);
+	} else {
+		r = container_kill(c->e->runtime_root, c->id, sig, all, err);
 	}
-	return container_kill(c->e->runtime_root, c->id, sig, all, err);
+	/* a frozen process dies of SIGKILL only once thawed (docker thaws it too): else stop and rm -f of a
+	 * paused container would wait for it forever */
+	if (paused) {
+		struct cgroup *cg = ctr_cgroup(c);
+		if (cg)
+			cgroup_freeze(cg, false, NULL);
+		cgroup_free(cg);
+	}
+	return r;
 }
 
 static bool monitor_alive(struct ctr *c)
@@ -505,6 +552,8 @@ int engine_exec(struct ctr *c, const struct exec_flags *f, struct hull_err **err
 {
 	if (!monitor_alive(c) || strcmp(ctr_status(c), "running"))
 		return hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
+	if (engine_paused(c))
+		return engine_err(err, EINVAL, "container %s is paused, unpause the container before exec", ctr_name(c));
 	json_t *p = engine_exec_process(c, f, err);
 	if (!p)
 		return -1;

@@ -50,6 +50,9 @@ int container_create(const struct create_opts *o, pid_t *pid, int *pidfd, struct
 int container_start(const char *root, const char *id, struct hull_err **err);
 /* The same with the config.json already parsed by the caller (`run`): no second parse. */
 int container_start_with(const char *root, const char *id, const struct spec *known, struct hull_err **err);
+/* pause (freeze) or resume (thaw) every process of the container's cgroup, with runc's state checks: a
+ * running or created container can be paused, only a paused one resumed. */
+int container_set_frozen(const char *root, const char *id, bool freeze, struct hull_err **err);
 /* Signal the init (all = every process of the cgroup). Error "container not running" when stopped. */
 int container_kill(const char *root, const char *id, int sig, bool all, struct hull_err **err);
 /* Delete a stopped or created container (force: kill a running one first): poststop hooks, cgroup,

@@ -254,3 +254,26 @@ int container_delete_with(const char *root, const char *id, bool force, const st
 		return hull_err_sys(err, "open %s", root);
 	return fs_rmtree_at(rootfd, id, err) < 0 ? hull_err_wrap(err, "delete %s", id) : 0;
 }
+
+int container_set_frozen(const char *root, const char *id, bool freeze, struct hull_err **err)
+{
+	_cleanup_container_ struct container *ct = container_open(root, id, true, err);
+	if (!ct)
+		return -1;
+	enum container_status s = container_status(ct);
+	/* runc: a created container can be paused too; resume only from paused. */
+	if (freeze && s != STATUS_RUNNING && s != STATUS_CREATED)
+		return rt_err(err, EINVAL, "container not running");
+	if (!freeze && s != STATUS_PAUSED)
+		return rt_err(err, EINVAL, "container not paused");
+	if (!ct->st.cgroup_path)
+		return rt_err(err, ENOENT, "container %s has no cgroup", ct->st.id);
+	struct cgroup *cg = cgroup_open(NULL, ct->st.cgroup_path, false, err);
+	if (!cg)
+		return -1;
+	uint64_t t = trace_begin();
+	int r = cgroup_freeze(cg, freeze, err);
+	trace_end(t, "%s cgroup %s", freeze ? "freeze" : "thaw", ct->st.cgroup_path);
+	cgroup_free(cg);
+	return r;
+}

@@ -42,6 +42,8 @@ struct hull_globals {
 	X("wait", wait, "Wait for containers to stop, print their exit codes") \
 	X("top", top, "List a container's processes") \
 	X("port", port, "List a container's published ports (or the host address of one)") \
+	X("pause", pause, "Freeze every process of containers") \
+	X("unpause", unpause, "Thaw paused containers") \
 	X("stats", stats, "Resource usage of containers, every second (--no-stream: once)") \
 	X("container", container, "Manage containers: ls, prune, inspect, ...") \
 	X("volume", volume, "Manage volumes: create, ls, inspect, rm, prune") \

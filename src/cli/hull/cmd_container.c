@@ -71,6 +71,8 @@ static char *status_text(struct ctr *c)
 	if (!strcmp(s, "running")) {
 		human_ago(ago, sizeof(ago), parse_time(json_string_value(json_object_get(st, "StartedAt"))));
 		const char *health = json_string_value(json_object_get(json_object_get(st, "Health"), "Status"));
+		if (engine_paused(c))
+			return xasprintf("Up %s (Paused)", ago);
 		if (health)
 			return xasprintf("Up %s (%s%s)", ago, strcmp(health, "starting") ? "" : "health: ", health);
 		return xasprintf("Up %s", ago);
@@ -172,7 +174,8 @@ int cmd_ps(struct hull_globals *g, int argc, char **argv)
 				json_array_append_new(arr, json_pack("{s:s,s:[s],s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "Id", ct->id,
 					"Names", ctr_name(ct), "Image", img ? img : "", "ImageID",
 					json_string_value(json_object_get(ct->rec, "Image")) ?: "", "Command", cmd, "Created",
-					json_string_value(json_object_get(ct->rec, "Created")) ?: "", "State", ctr_status(ct),
+					json_string_value(json_object_get(ct->rec, "Created")) ?: "", "State",
+					engine_paused(ct) ? "paused" : ctr_status(ct),
 					"ExitCode", (int)json_integer_value(json_object_get(json_object_get(ct->rec, "State"), "ExitCode")),
 					"Pid", (int)ctr_pid(ct)));
 				json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "Status", json_string(st));
@@ -358,6 +361,23 @@ int cmd_top(struct hull_globals *g, int argc, char **argv)
 	return each(g, argc, argv, 1, do_top, NULL, false);
 }
 
+static int do_pause(struct ctr *c, void *arg, struct hull_err **err)
+{
+	return engine_pause(c, *(bool *)arg, err);
+}
+
+int cmd_pause(struct hull_globals *g, int argc, char **argv)
+{
+	bool pause = true;
+	return each(g, argc, argv, 1, do_pause, &pause, true);
+}
+
+int cmd_unpause(struct hull_globals *g, int argc, char **argv)
+{
+	bool pause = false;
+	return each(g, argc, argv, 1, do_pause, &pause, true);
+}
+
 /* docker port: "80/tcp -> 0.0.0.0:8080" for every binding, or the addresses of one PRIVATE_PORT[/PROTO]. */
 int cmd_port(struct hull_globals *g, int argc, char **argv)
 {
@@ -460,6 +480,12 @@ int cmd_inspect_any(struct hull_globals *g, int argc, char **argv)
 		struct ctr *ct = type && !strcmp(type, "image") ? NULL : ctr_find(&e, argv[i], &err);
 		if (ct) {
 			json_t *out = json_deep_copy(ct->rec);
+			/* paused is the kernel's word (the freezer), not the record's */
+			bool paused = engine_paused(ct);
+			json_t *state = json_object_get(out, "State");
+			json_object_set_new(state, "Paused", json_boolean(paused));
+			if (paused)
+				json_object_set_new(state, "Status", json_string("paused"));
 			json_object_set_new(out, "Isolation", engine_isolation(ct));
 			json_object_set_new(out, "NetworkSettings", net_settings(e.root, ct->id));
 			json_t *arr = json_pack("[o]", out);
