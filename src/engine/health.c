@@ -280,7 +280,11 @@ void health_handle(struct health *h, struct ctr *c, const struct pollfd p[3])
 		if (read(h->timer, &ticks, sizeof(ticks)) != sizeof(ticks))
 			return;
 		if (!h->pid) {
-			run_check(h, c);
+			/* a paused container is not probed (its exec would only be refused) */
+			if (engine_paused(c))
+				arm(h, h->interval);
+			else
+				run_check(h, c);
 		} else if (h->kills == 0) {
 			/* out of time: `hull exec` forwards the SIGTERM to the check's process */
 			kill(h->pid, SIGTERM);

@@ -157,6 +157,11 @@ def test_healthcheck_from_flags(eng):  # noqa: F811
     assert h["Status"] == "healthy" and h["FailingStreak"] == 0 and h["Log"][-1]["Output"] == "fine\n", h
     assert len(h["Log"]) <= 5  # docker keeps the last five
     assert ps_ids(eng, "-f", "health=healthy") == {cid} and ps_ids(eng, "-f", "health=unhealthy") == set()
+    # paused, it is not probed (its exec would be refused): still healthy after several intervals
+    eng("pause", cid)
+    time.sleep(0.6)
+    assert health(eng, cid)["Status"] == "healthy"
+    eng("unpause", cid)
     # a check that runs out of time fails as docker's: exit -1, and its process in the container is stopped
     slow = eng("run", "-d", "--health-cmd", "sleep 30", "--health-interval", "2s", "--health-timeout", "300ms",
                "--health-retries", "1", IMAGE, "sleep", "60").stdout.strip()
