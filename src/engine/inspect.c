@@ -97,7 +97,7 @@ json_t *engine_isolation(struct ctr *c)
 	return o;
 }
 
-static struct cgroup *ctr_cgroup(struct ctr *c, struct hull_err **err)
+struct cgroup *engine_ctr_cgroup(const struct ctr *c, struct hull_err **err)
 {
 	_cleanup_free_ char *p = xasprintf(ENGINE_CGROUP_PARENT "/%s", c->id);
 	return cgroup_open(NULL, p, false, err);
@@ -107,7 +107,7 @@ int engine_top(struct ctr *c, struct hull_err **err)
 {
 	if (strcmp(ctr_status(c), "running"))
 		return hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
-	struct cgroup *cg = ctr_cgroup(c, err);
+	struct cgroup *cg = engine_ctr_cgroup(c, err);
 	if (!cg)
 		return -1;
 	pid_t *pids = NULL;
@@ -194,7 +194,7 @@ json_t *engine_stats(struct ctr *c, struct hull_err **err)
 		hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
 		return NULL;
 	}
-	struct cgroup *cg = ctr_cgroup(c, err);
+	struct cgroup *cg = engine_ctr_cgroup(c, err);
 	if (!cg)
 		return NULL;
 	struct cgroup_stats st;

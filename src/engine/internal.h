@@ -38,6 +38,10 @@ static inline const char *rec_str(json_t *o, const char *k)
 
 /* The runtime id of a container (its full id) and its cgroup path (/hull/<id>). */
 #define ENGINE_CGROUP_PARENT "/hull"
+/* That cgroup, opened, not made (whichever runtime made it: hull gives every runtime /hull/<id>);
+ * inspect.c. */
+struct cgroup;
+struct cgroup *engine_ctr_cgroup(const struct ctr *c, struct hull_err **err);
 
 /* Parse volume specs into the record's Mounts (create.c); "Anonymous" volumes get a fresh name. */
 int mounts_from_opts(struct engine *e, const struct run_opts *o, json_t *image_volumes, json_t *mounts,

@@ -84,19 +84,11 @@ static int read_line(int fd, char *buf, size_t cap)
 
 static bool monitor_alive(struct ctr *c);
 
-/* The container's cgroup, frozen by `pause` (whichever runtime froze it: hull gives every runtime the
- * cgroup /hull/<id>). */
-static struct cgroup *ctr_cgroup(const struct ctr *c)
-{
-	_cleanup_free_ char *path = xasprintf(ENGINE_CGROUP_PARENT "/%s", c->id);
-	return cgroup_open(NULL, path, false, NULL);
-}
-
 bool engine_paused(const struct ctr *c)
 {
 	if (strcmp(ctr_status(c), "running"))
 		return false;
-	struct cgroup *cg = ctr_cgroup(c);
+	struct cgroup *cg = engine_ctr_cgroup(c, NULL);
 	bool frozen = cg && cgroup_exists(cg) && cgroup_is_frozen(cg) > 0;
 	cgroup_free(cg);
 	return frozen;
@@ -133,7 +125,7 @@ int engine_runtime_kill(struct ctr *c, int sig, bool all, struct hull_err **err)
 	/* a frozen process dies of SIGKILL only once thawed (docker thaws it too): else stop and rm -f of a
 	 * paused container would wait for it forever */
 	if (paused) {
-		struct cgroup *cg = ctr_cgroup(c);
+		struct cgroup *cg = engine_ctr_cgroup(c, NULL);
 		if (cg)
 			cgroup_freeze(cg, false, NULL);
 		cgroup_free(cg);
@@ -513,11 +505,18 @@ static int pty_holder(int master, struct hull_err **err)
 	return 0;
 }
 
+static int paused_refusal(struct ctr *c, struct hull_err **err)
+{
+	return engine_err(err, EINVAL, "container %s is paused, unpause the container before exec", ctr_name(c));
+}
+
 static int exec_runtime(struct ctr *c, const struct exec_flags *f, const char *process, const char *console,
 			struct hull_err **err)
 {
 	const char *rt = ctr_runtime(c);
 	if (rt) {
+		if (engine_paused(c))
+			return paused_refusal(c, err);
 		_cleanup_free_ char *pf = xasprintf("%s/exec-%d.json", c->dir, (int)getpid());
 		_cleanup_fd_ int d = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_free_ char *name = xasprintf("exec-%d.json", (int)getpid());
@@ -545,6 +544,13 @@ static int exec_runtime(struct ctr *c, const struct exec_flags *f, const char *p
 	/* the runtime's init gives the process default dispositions and an empty mask itself */
 	int r = container_exec(&eo, err);
 	spec_process_free(proc);
+	/* the runtime refuses a frozen container itself: only then is the freezer read, to say it as docker
+	 * does (no cost on exec's hot path) */
+	if (r < 0 && err && *err && (*err)->errnum == EBUSY && engine_paused(c)) {
+		hull_err_free(*err);
+		*err = NULL;
+		return paused_refusal(c, err);
+	}
 	return r;
 }
 
@@ -552,8 +558,6 @@ int engine_exec(struct ctr *c, const struct exec_flags *f, struct hull_err **err
 {
 	if (!monitor_alive(c) || strcmp(ctr_status(c), "running"))
 		return hull_err_set(err, EINVAL, "container %s is not running", ctr_name(c));
-	if (engine_paused(c))
-		return engine_err(err, EINVAL, "container %s is paused, unpause the container before exec", ctr_name(c));
 	json_t *p = engine_exec_process(c, f, err);
 	if (!p)
 		return -1;

@@ -127,8 +127,7 @@ int engine_teardown_runtime_with(struct ctr *c, const struct spec *known, struct
 	 * built-in runtime's delete that succeeded removed it already */
 	if (runtime_deleted && ret == 0)
 		return 0;
-	_cleanup_free_ char *cgp = xasprintf(ENGINE_CGROUP_PARENT "/%s", c->id);
-	struct cgroup *cg = cgroup_open(NULL, cgp, false, NULL);
+	struct cgroup *cg = engine_ctr_cgroup(c, NULL);
 	if (cg) {
 		if (cgroup_exists(cg)) {
 			cgroup_kill(cg, SIGKILL, NULL);

@@ -36,25 +36,28 @@ static void put_attr(struct nlmsg *m, unsigned short type, const void *data, siz
 	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
-/* A NETLINK_ROUTE socket in the network namespace at netns_fd (-1: ours): entered for the socket() call
- * only (the socket stays bound to the namespace it was made in). */
-static int rtnl_open(int netns_fd, struct hull_err **err)
+/* A socket of the network namespace at netns_fd (-1: ours): entered for the socket() call only (a
+ * socket stays bound to the namespace it was made in). -1 with errno on failure. */
+static int socket_in_netns(int netns_fd, int domain, int type, int protocol)
 {
 	_cleanup_fd_ int self = -1;
 	if (netns_fd >= 0) {
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (self < 0 || setns(netns_fd, CLONE_NEWNET) < 0)
-			return hull_err_sys(err, "enter the container's network namespace");
+			return -1;
 	}
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int fd = socket(domain, type | SOCK_CLOEXEC, protocol);
 	int saved = errno;
 	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
 		abort(); /* every later step would act in the wrong namespace */
-	if (fd < 0) {
-		errno = saved;
-		return hull_err_sys(err, "netlink socket");
-	}
+	errno = saved;
 	return fd;
+}
+
+static int rtnl_open(int netns_fd, struct hull_err **err)
+{
+	int fd = socket_in_netns(netns_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	return fd < 0 ? hull_err_sys(err, "netlink socket%s", netns_fd >= 0 ? " in the container's namespace" : "") : fd;
 }
 
 /* Send one request and wait for its acknowledgement. */
@@ -84,19 +87,12 @@ static int rtnl_ack(int fd, struct nlmsg *m, struct hull_err **err)
 /* The interface index of name in the network namespace at netns_fd (-1: ours); 0 when there is none. */
 static int ifindex_in(int netns_fd, const char *name)
 {
-	_cleanup_fd_ int self = netns_fd >= 0 ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
-	if (netns_fd >= 0 && (self < 0 || setns(netns_fd, CLONE_NEWNET) < 0))
-		return -1;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0)
-		abort(); /* every later step would act in the wrong namespace */
+	_cleanup_fd_ int s = socket_in_netns(netns_fd, AF_INET, SOCK_DGRAM, 0);
 	if (s < 0)
 		return -1;
 	struct ifreq ifr = { 0 };
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	int r = ioctl(s, SIOCGIFINDEX, &ifr);
-	close(s);
-	return r < 0 ? 0 : ifr.ifr_ifindex;
+	return ioctl(s, SIOCGIFINDEX, &ifr) < 0 ? 0 : ifr.ifr_ifindex;
 }
 
 struct saved_addr {
